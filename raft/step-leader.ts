@@ -1,0 +1,68 @@
+// Message handling of a leader: replication responses drive each follower's Progress,
+// commit, snapshot transfer, read-index rounds and leadership transfer.
+
+import type { RaftCore } from './core.ts'
+import type { AppendResponse, Message } from './types.ts'
+
+export function stepLeader (r: RaftCore, m: Message): void {
+  switch (m.type) {
+    case 'append-resp':
+      onAppendResponse(r, m)
+      break
+    case 'heartbeat-resp': {
+      const pr = r.progress.get(m.from)
+      if (pr === undefined) return
+      pr.recentActive = true
+      pr.probeSent = false
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst()
+      if (pr.match < r.log.lastIndex()) r.sendAppend(m.from, true)
+      if (m.ctx !== undefined) r.readOnly.ack(r, m.ctx, m.from)
+      break
+    }
+    case 'snapshot-resp': {
+      const pr = r.progress.get(m.from)
+      if (pr === undefined) return
+      pr.recentActive = true
+      if (pr.state !== 'snapshot' || pr.snapshot === null || pr.snapshot.index !== m.snapshotIndex) return
+      const offset = Math.max(0, m.offset)
+      if (m.offset >= 0 && offset < pr.snapshot.acked) return // stale acknowledgement
+      pr.snapshot.acked = offset
+      r.sendSnapshotChunk(m.from, pr, offset)
+      break
+    }
+    case 'read-index':
+      r.readOnly.request(r, m.ctx, m.from)
+      break
+    default:
+      break
+  }
+}
+
+function onAppendResponse (r: RaftCore, m: AppendResponse): void {
+  const pr = r.progress.get(m.from)
+  if (pr === undefined) return
+  pr.recentActive = true
+  if (!m.success) {
+    // Fast back-off: skip to the last index that can match, using the follower's hint.
+    const probeAt = m.hintTerm > 0 ? r.log.findConflictByTerm(m.hintIndex, m.hintTerm) : m.hintIndex
+    if (pr.state === 'snapshot') return
+    if (pr.maybeDecrease(m.index, probeAt)) r.sendAppend(m.from, true)
+    return
+  }
+  const wasPaused = pr.paused()
+  if (pr.maybeUpdate(m.index)) {
+    if (pr.state === 'probe') pr.becomeReplicate()
+    else if (pr.state === 'snapshot' && pr.snapshot !== null && pr.match >= pr.snapshot.index) pr.becomeReplicate()
+    else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)
+    if (r.maybeCommit()) {
+      r.flushBroadcast()
+    } else if (wasPaused || pr.next <= r.log.lastIndex()) {
+      r.sendAppend(m.from, false)
+    }
+    if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) r.sendTimeoutNow(m.from)
+  } else if (pr.state === 'snapshot' && pr.snapshot !== null && m.index >= pr.snapshot.index) {
+    // The follower already had the snapshot's contents.
+    pr.becomeReplicate()
+    r.sendAppend(m.from, false)
+  }
+}
