@@ -1,0 +1,352 @@
+// A LogStore on LevelDB (level 10), one directory per node. Every write is one synced
+// batch; saves that arrive while a batch is being written wait and share the next one
+// (group commit), in call order, so later updates win.
+//
+// Layout: entries under "e" + 8-byte big-endian index (so keys sort by index); the hard
+// state, the snapshot and the first-index marker (the compaction point + 1) under their own
+// keys. Every value is a CRC-32 (4 bytes, big-endian) of the msgpack payload that follows.
+//
+// load() accepts a damaged run at the very end of the log above the commit index (a torn
+// tail, never acknowledged): it drops it, reports it through onWarning and removes it from
+// disk. Any other damage, or a gap in the indexes, throws CorruptLogError.
+//
+// Invariant, in memory and on disk: entries are exactly [firstIndex, lastIndex];
+// lastIndex = firstIndex - 1 when there are none.
+
+import { Level } from 'level'
+import { Packr } from 'msgpackr'
+import { crc32 } from './crc32.ts'
+import { CorruptLogError, LogLockedError } from './errors.ts'
+import { checkCompaction, checkEntries } from './memory-log-store.ts'
+import { EMPTY_HARD_STATE } from './types.ts'
+import type { ConfChange, Entry, HardState, Snapshot } from './types.ts'
+import type { LogStore, LogUpdate, PersistedState } from './log-store.ts'
+
+export interface LevelLogStoreOptions {
+  /** Told when load() drops a torn tail. Default: nothing is reported. */
+  readonly onWarning?: (message: string) => void
+}
+
+const ENTRY_PREFIX = 0x65 // 'e'
+const text = new TextEncoder()
+
+/** The keys the store writes; exported for tests and repair tools that read the dir raw. */
+export const levelLogKeys = {
+  entry (index: number): Uint8Array {
+    const key = new Uint8Array(9)
+    key[0] = ENTRY_PREFIX
+    const view = new DataView(key.buffer)
+    view.setUint32(1, Math.floor(index / 2 ** 32))
+    view.setUint32(5, index >>> 0)
+    return key
+  },
+  /** Just past every entry key. */
+  entriesEnd: Uint8Array.of(ENTRY_PREFIX + 1),
+  hardState: text.encode('hard-state'),
+  snapshot: text.encode('snapshot'),
+  firstIndex: text.encode('first-index')
+} as const
+
+type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
+interface Waiter { resolve: () => void, reject: (err: Error) => void }
+
+export class LevelLogStore implements LogStore {
+  /** Synced batches written so far; fewer than save() calls when group commit coalesced them. */
+  syncedBatches = 0
+
+  private db: Level<Uint8Array, Uint8Array> | null = null
+  private closed = false
+  /** Set when a write failed: what is on disk is then unknown, so every later call fails. */
+  private failure: Error | null = null
+  // The state once every queued op is written; save() and compact() check updates against it.
+  private firstIndex = 1
+  private lastIndex = 0
+  private snapshotIndex: number | null = null
+  private queue: Op[] = []
+  private waiters: Waiter[] = []
+  private flushing: Promise<void> | null = null
+  private readonly onWarning: (message: string) => void
+
+  constructor (readonly dir: string, options: LevelLogStoreOptions = {}) {
+    this.onWarning = options.onWarning ?? (() => {})
+  }
+
+  async load (): Promise<PersistedState> {
+    this.assertUsable()
+    if (this.db === null) this.db = await this.open()
+    else await this.flushing
+    const db = this.db
+    try {
+      return await this.read(db)
+    } catch (err) {
+      // A store that failed to load holds nothing open: the dir can be repaired or reopened.
+      this.db = null
+      await db.close()
+      throw err
+    }
+  }
+
+  private async read (db: Level<Uint8Array, Uint8Array>): Promise<PersistedState> {
+    const hardState = await this.readMeta(db, levelLogKeys.hardState, 'hard state', decodeHardState) ?? EMPTY_HARD_STATE
+    const snapshot = await this.readMeta(db, levelLogKeys.snapshot, 'snapshot', decodeSnapshot) ?? null
+    // No marker: nothing was compacted yet (a compaction through an index below the log writes none).
+    const firstIndex = await this.readMeta(db, levelLogKeys.firstIndex, 'first-index marker', decodeFirstIndex) ?? 1
+
+    const records: Array<{ index: number, entry: Entry | string }> = []
+    for await (const [key, value] of db.iterator({ gte: levelLogKeys.entry(firstIndex), lt: levelLogKeys.entriesEnd })) {
+      const index = entryIndex(key)
+      const expected = firstIndex + records.length
+      if (index === null) throw this.corrupt(`key ${hex(key)} is not an entry key`)
+      if (index !== expected) throw this.corrupt(`entry ${expected} is missing (the next stored entry is ${index})`)
+      const payload = unseal(value)
+      records.push({ index, entry: typeof payload === 'string' ? payload : decodeEntry(payload.payload, index) })
+    }
+
+    let good = records.length
+    while (good > 0 && typeof records[good - 1]?.entry === 'string') good--
+    const acknowledged = Math.max(hardState.commit, snapshot?.meta.index ?? 0)
+    for (const [i, { index, entry }] of records.entries()) {
+      if (typeof entry !== 'string') continue
+      if (i < good) throw this.corrupt(`entry ${index} is damaged (${entry}) but later entries are intact`)
+      if (index <= acknowledged) throw this.corrupt(`entry ${index} is damaged (${entry}) and was committed (commit index ${acknowledged})`)
+    }
+    const torn = records.slice(good)
+    if (torn.length > 0) {
+      const first = torn[0]!
+      this.onWarning(`Dropped a torn tail of ${torn.length} uncommitted entries (${first.index}..${first.index + torn.length - 1}) from the Raft log in ${this.dir}: ${String(first.entry)}`)
+      await db.batch(torn.map(({ index }) => ({ type: 'del' as const, key: levelLogKeys.entry(index) })), { sync: true })
+    }
+
+    const entries = records.slice(0, good).map(({ entry }) => entry as Entry)
+    this.firstIndex = firstIndex
+    this.lastIndex = firstIndex + entries.length - 1
+    this.snapshotIndex = snapshot?.meta.index ?? null
+    return { hardState, snapshot, entries }
+  }
+
+  async save (update: LogUpdate): Promise<void> {
+    this.assertLoaded()
+    const ops: Op[] = []
+    let first = this.firstIndex
+    let last = this.lastIndex
+    let snapshotIndex = this.snapshotIndex
+    if (update.snapshot !== undefined) {
+      snapshotIndex = update.snapshot.meta.index
+      ops.push(put(levelLogKeys.snapshot, encodeSnapshot(update.snapshot)))
+      ops.push(put(levelLogKeys.firstIndex, { firstIndex: snapshotIndex + 1 }))
+      for (let i = first; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
+      first = snapshotIndex + 1
+      last = snapshotIndex
+    }
+    const entries = update.entries === undefined ? [] : checkEntries(update.entries, first, last)
+    const end = entries.at(-1)?.index
+    if (end !== undefined) {
+      for (const entry of entries) ops.push(put(levelLogKeys.entry(entry.index), encodeEntry(entry)))
+      for (let i = end + 1; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
+      last = end
+    }
+    if (update.hardState !== undefined) ops.push(put(levelLogKeys.hardState, encodeHardState(update.hardState)))
+    this.firstIndex = first
+    this.lastIndex = last
+    this.snapshotIndex = snapshotIndex
+    return await this.enqueue(ops)
+  }
+
+  async compact (snapshot: Snapshot, throughIndex: number): Promise<void> {
+    this.assertLoaded()
+    if (!checkCompaction(snapshot, throughIndex, this.snapshotIndex, this.lastIndex)) return await this.enqueue([])
+    const ops: Op[] = [put(levelLogKeys.snapshot, encodeSnapshot(snapshot))]
+    if (throughIndex >= this.firstIndex) {
+      ops.push(put(levelLogKeys.firstIndex, { firstIndex: throughIndex + 1 }))
+      for (let i = this.firstIndex; i <= throughIndex; i++) ops.push(del(levelLogKeys.entry(i)))
+      this.firstIndex = throughIndex + 1
+    }
+    this.snapshotIndex = snapshot.meta.index
+    return await this.enqueue(ops)
+  }
+
+  /** Waits for queued saves to be written, then closes the db. Closing twice is fine. */
+  async close (): Promise<void> {
+    this.closed = true
+    await this.flushing
+    await this.db?.close()
+    this.db = null
+  }
+
+  private async open (): Promise<Level<Uint8Array, Uint8Array>> {
+    const db = new Level<Uint8Array, Uint8Array>(this.dir, { keyEncoding: 'view', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: unknown } }).cause
+      if ((err as { code?: unknown }).code === 'LEVEL_DATABASE_NOT_OPEN' && cause?.code === 'LEVEL_LOCKED') {
+        throw new LogLockedError(`Another agent is using the data dir ${this.dir}: stop it first or choose another --data-dir`, { cause: err })
+      }
+      throw new Error(`Cannot open the Raft log in ${this.dir}: ${(cause as Error | undefined)?.message ?? (err as Error).message}`, { cause: err })
+    }
+    return db
+  }
+
+  private enqueue (ops: Op[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      for (const op of ops) this.queue.push(op)
+      this.waiters.push({ resolve, reject })
+      // A microtask first, so saves issued in the same tick share the very first batch too.
+      this.flushing ??= Promise.resolve().then(async () => await this.flush())
+    })
+  }
+
+  private async flush (): Promise<void> {
+    while (this.waiters.length > 0) {
+      const ops = this.queue
+      const waiters = this.waiters
+      this.queue = []
+      this.waiters = []
+      try {
+        if (ops.length > 0) {
+          await this.db!.batch(ops, { sync: true })
+          this.syncedBatches++
+        }
+        for (const waiter of waiters) waiter.resolve()
+      } catch (err) {
+        this.failure = new Error(`Writing the Raft log in ${this.dir} failed (${(err as Error).message}): what is on disk is unknown, restart the agent`, { cause: err })
+        for (const waiter of [...waiters, ...this.waiters]) waiter.reject(this.failure)
+        this.queue = []
+        this.waiters = []
+      }
+    }
+    this.flushing = null
+  }
+
+  private async readMeta<T> (db: Level<Uint8Array, Uint8Array>, key: Uint8Array, what: string, decode: (value: unknown) => T | string): Promise<T | undefined> {
+    const value = await db.get(key)
+    if (value === undefined) return undefined
+    const payload = unseal(value)
+    const decoded = typeof payload === 'string' ? payload : decode(payload.payload)
+    if (typeof decoded === 'string') throw this.corrupt(`the ${what} is damaged (${decoded})`)
+    return decoded
+  }
+
+  private corrupt (what: string): CorruptLogError {
+    return new CorruptLogError(`The Raft log in ${this.dir} is damaged (${what}): restore the data dir from a backup or remove it and rejoin the cluster`)
+  }
+
+  private assertUsable (): void {
+    if (this.closed) throw new Error(`The Raft log store for ${this.dir} is closed`)
+    if (this.failure !== null) throw this.failure
+  }
+
+  private assertLoaded (): void {
+    this.assertUsable()
+    if (this.db === null) throw new Error(`The Raft log store for ${this.dir} is not loaded: call load() first`)
+  }
+}
+
+const packr = new Packr({ useRecords: false })
+
+function put (key: Uint8Array, record: unknown): Op {
+  const payload = packr.pack(record)
+  const value = new Uint8Array(4 + payload.length)
+  new DataView(value.buffer).setUint32(0, crc32(payload))
+  value.set(payload, 4)
+  return { type: 'put', key, value }
+}
+
+function del (key: Uint8Array): Op {
+  return { type: 'del', key }
+}
+
+/** The decoded payload of a stored value, or why it cannot be read. */
+function unseal (value: Uint8Array): { readonly payload: unknown } | string {
+  if (value.length < 4) return `${value.length} bytes, shorter than a checksum`
+  const payload = value.subarray(4)
+  const sum = new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(0)
+  if (crc32(payload) !== sum) return 'checksum mismatch'
+  try {
+    return { payload: packr.unpack(payload) as unknown }
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`
+  }
+}
+
+function entryIndex (key: Uint8Array): number | null {
+  if (key.length !== 9 || key[0] !== ENTRY_PREFIX) return null
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength)
+  return view.getUint32(1) * 2 ** 32 + view.getUint32(5)
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+// The records as stored: the fields of the types, picked one by one so that nothing else a
+// caller's object carries is written, and checked field by field when read back.
+
+type Fields = Record<string, unknown>
+const CHANGE_TYPES: ReadonlySet<unknown> = new Set<ConfChange['type']>(['addLearner', 'addVoter', 'demote', 'remove'])
+
+function encodeEntry (entry: Entry): Fields {
+  const record: Fields = { term: entry.term, index: entry.index, data: entry.data }
+  if (entry.id !== undefined) record['id'] = entry.id
+  if (entry.change !== undefined) record['change'] = { type: entry.change.type, node: entry.change.node }
+  return record
+}
+
+function decodeEntry (value: unknown, index: number): Entry | string {
+  if (!isFields(value) || !isIndex(value['term']) || !(value['data'] instanceof Uint8Array)) return 'not an entry'
+  if (value['index'] !== index) return `it holds index ${String(value['index'])}`
+  const { id, change } = value
+  if (id !== undefined && typeof id !== 'string') return 'its id is not a string'
+  if (change !== undefined && !(isFields(change) && CHANGE_TYPES.has(change['type']) && typeof change['node'] === 'string')) {
+    return 'its membership change is malformed'
+  }
+  return {
+    term: value['term'],
+    index,
+    // msgpackr hands back a Buffer; callers get the plain Uint8Array they stored.
+    data: new Uint8Array(value['data']),
+    ...(id === undefined ? {} : { id }),
+    ...(change === undefined ? {} : { change: change as unknown as ConfChange })
+  }
+}
+
+function encodeHardState (hardState: HardState): Fields {
+  return { term: hardState.term, vote: hardState.vote, commit: hardState.commit }
+}
+
+function decodeHardState (value: unknown): HardState | string {
+  if (!isFields(value) || !isIndex(value['term']) || !isIndex(value['commit'])) return 'not a hard state'
+  const vote = value['vote']
+  if (vote !== null && typeof vote !== 'string') return 'its vote is not a node id'
+  return { term: value['term'], vote, commit: value['commit'] }
+}
+
+function encodeSnapshot (snapshot: Snapshot): Fields {
+  const { index, term, conf } = snapshot.meta
+  return { meta: { index, term, conf: { voters: [...conf.voters], learners: [...conf.learners] } }, data: snapshot.data }
+}
+
+function decodeSnapshot (value: unknown): Snapshot | string {
+  if (!isFields(value) || !(value['data'] instanceof Uint8Array) || !isFields(value['meta'])) return 'not a snapshot'
+  const { index, term, conf } = value['meta']
+  if (!isIndex(index) || !isIndex(term) || !isFields(conf) || !isNodeIds(conf['voters']) || !isNodeIds(conf['learners'])) {
+    return 'its metadata is malformed'
+  }
+  return { meta: { index, term, conf: { voters: conf['voters'], learners: conf['learners'] } }, data: new Uint8Array(value['data']) }
+}
+
+function decodeFirstIndex (value: unknown): number | string {
+  return isFields(value) && isIndex(value['firstIndex']) && value['firstIndex'] >= 1 ? value['firstIndex'] : 'not a first-index marker'
+}
+
+function isFields (value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+}
+
+function isIndex (value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+function isNodeIds (value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((id) => typeof id === 'string')
+}

@@ -1,0 +1,445 @@
+// RaftNode: the pure core run as a live node. It owns the I/O the core must not do —
+// a tick timer, a Transport for messages, a LogStore for durability, a StateMachine to
+// apply to — and turns proposals and reads into promises.
+//
+// Loop (one Ready at a time): send early messages ‖ persist (one fsync for everything that
+// arrived meanwhile: group commit) → send the rest → restore/apply → advance → maybe snapshot.
+// Each entry that carries a proposal id is applied at most once: the ids of recent entries
+// are part of the replicated state (and of snapshots), so a retried proposal whose first copy
+// committed resolves with `duplicateOf` instead of applying again.
+
+import { EventEmitter } from 'node:events'
+import { Packr } from 'msgpackr'
+import { RaftCore, type RaftStatus, type Ready } from './core.ts'
+import { LeadershipLostError, NotLeaderError, RaftTimeoutError, StoppedError } from './errors.ts'
+import type { LogStore } from './log-store.ts'
+import type { ConfChange, Entry, Message, NodeId, Role, Snapshot } from './types.ts'
+
+/** Carries messages between nodes. Best effort: Raft tolerates loss, duplication and reordering. */
+export interface Transport {
+  send (messages: readonly Message[]): void
+  /** Start delivering messages addressed to `id` to `handler`. */
+  listen (id: NodeId, handler: (m: Message) => void): void
+  unlisten (id: NodeId): void
+}
+
+/** The application replicated by Raft. Calls arrive in log order, one at a time. */
+export interface StateMachine {
+  /** Apply committed entries (only those with data); return one result per entry for its proposer. */
+  apply (entries: readonly Entry[]): unknown[] | Promise<unknown[]>
+  /** Serialize the whole state (as of the last applied entry). */
+  snapshot (): Uint8Array | Promise<Uint8Array>
+  /** Replace the whole state with a snapshot's. */
+  restore (data: Uint8Array): void | Promise<void>
+}
+
+export interface RaftNodeOptions {
+  readonly id: NodeId
+  readonly store: LogStore
+  readonly transport: Transport
+  readonly stateMachine: StateMachine
+  /** Milliseconds per tick. Default 50. */
+  readonly tickMs?: number
+  /** See RaftOptions. Defaults: electionTick 10, heartbeatTick 1. */
+  readonly electionTick?: number
+  readonly heartbeatTick?: number
+  readonly maxInflight?: number
+  readonly maxUncommittedEntries?: number
+  readonly snapshotChunkBytes?: number
+  /** Voters of a brand-new cluster (only used when the store is empty). */
+  readonly bootstrap?: readonly NodeId[]
+  /** Take a snapshot after this many applied entries. Default 10,000. */
+  readonly snapshotEvery?: number
+  /** Entries kept behind a snapshot for slow followers. Default 1,000. */
+  readonly snapshotRetain?: number
+  /** Proposal ids remembered for this many entries. Default 100,000. */
+  readonly dedupeWindow?: number
+  /** Seeded randomness for election timeouts. Default Math.random (this is the edge; the core stays pure). */
+  readonly random?: () => number
+  /** Default wait for proposals and reads. Default 10 s. */
+  readonly timeoutMs?: number
+}
+
+export interface ProposeResult {
+  readonly index: number
+  /** What StateMachine.apply returned for the entry. */
+  readonly result: unknown
+  /** Set when the proposal id was already applied at that index: nothing was applied again. */
+  readonly duplicateOf?: number
+}
+
+export interface RaftNodeEvents {
+  'leader:change': [leader: NodeId | null, term: number]
+  'role:change': [role: Role]
+  'conf:change': [change: ConfChange, index: number]
+  'error': [error: Error]
+}
+
+interface PendingProposal {
+  readonly term: number
+  readonly resolve: (r: ProposeResult) => void
+  readonly reject: (e: Error) => void
+}
+
+interface PendingRead {
+  readonly resolve: (index: number) => void
+  readonly reject: (e: Error) => void
+  index: number
+}
+
+interface SnapshotEnvelope {
+  /** The state machine's own snapshot. */
+  sm: Uint8Array
+  /** [id, index] of recent proposal ids. */
+  ids: Array<[string, number]>
+}
+
+const codec = new Packr({ useRecords: false })
+
+export class RaftNode extends EventEmitter<RaftNodeEvents> {
+  readonly id: NodeId
+  private core!: RaftCore
+  private readonly opts: RaftNodeOptions
+  private timer: NodeJS.Timeout | null = null
+  private running = false
+  private stopped = false
+  private loopRunning = false
+  private loopAgain = false
+  private readonly proposals = new Map<number, PendingProposal>()
+  private readonly reads = new Map<string, PendingRead>()
+  private readonly waitingApply: PendingRead[] = []
+  private readSeq = 0
+  private readonly ids = new Map<string, number>()
+  private readonly idOrder: Array<[string, number]> = []
+  private lastSnapshotIndex = 0
+  private leader: NodeId | null = null
+  private role: Role = 'follower'
+  private idle: Promise<void> = Promise.resolve()
+
+  constructor (opts: RaftNodeOptions) {
+    super()
+    this.id = opts.id
+    this.opts = opts
+  }
+
+  /** Load from the store, restore the state machine, and start ticking. */
+  async start (): Promise<void> {
+    if (this.running) return
+    const state = await this.opts.store.load()
+    if (state.snapshot !== null) {
+      await this.restoreEnvelope(state.snapshot)
+      this.lastSnapshotIndex = state.snapshot.meta.index
+    }
+    this.core = new RaftCore({
+      id: this.id,
+      random: this.opts.random ?? Math.random,
+      ...pick(this.opts, ['electionTick', 'heartbeatTick', 'maxInflight', 'maxUncommittedEntries', 'snapshotChunkBytes', 'bootstrap']),
+      applied: state.snapshot?.meta.index ?? 0
+    }, state)
+    this.running = true
+    this.opts.transport.listen(this.id, (m) => { this.onMessage(m) })
+    this.timer = setInterval(() => { this.onTick() }, this.opts.tickMs ?? 50)
+    this.timer.unref?.()
+    this.kick()
+  }
+
+  /** Stop ticking and receiving; pending proposals and reads fail with StoppedError. */
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.running = false
+    if (this.timer !== null) clearInterval(this.timer)
+    this.opts.transport.unlisten(this.id)
+    await this.idle
+    this.failAll(new StoppedError())
+  }
+
+  /**
+   * Replicate `data` and apply it. Resolves after it is committed and applied here, with the
+   * state machine's result. Fails fast with NotLeaderError (with a leader hint) on a follower.
+   */
+  async propose (data: Uint8Array, opts: { id?: string, signal?: AbortSignal } = {}): Promise<ProposeResult> {
+    this.assertRunning()
+    const at = this.core.propose(data, opts.id)
+    return await this.track(at, opts.signal)
+  }
+
+  async proposeConfChange (change: ConfChange, opts: { id?: string, signal?: AbortSignal } = {}): Promise<ProposeResult> {
+    this.assertRunning()
+    const at = this.core.proposeConfChange(change, opts.id)
+    return await this.track(at, opts.signal)
+  }
+
+  /**
+   * Wait until this node's state machine is at least as new as the cluster's commit index at
+   * the time of the call; a read of local state afterwards is linearizable. Works on followers
+   * (they ask the leader). Resolves with the read index.
+   */
+  async readIndex (opts: { signal?: AbortSignal } = {}): Promise<number> {
+    this.assertRunning()
+    const ctx = `${this.id}/${++this.readSeq}`
+    const { promise, resolve, reject } = withResolvers<number>()
+    this.core.readIndex(ctx)
+    this.reads.set(ctx, { resolve, reject, index: -1 })
+    this.kick()
+    return await this.withTimeout(promise, opts.signal, () => { this.reads.delete(ctx) })
+  }
+
+  transferLeadership (to: NodeId): void {
+    this.assertRunning()
+    this.core.transferLeadership(to)
+    this.kick()
+  }
+
+  status (): RaftStatus {
+    this.assertRunning()
+    return this.core.status()
+  }
+
+  get isLeader (): boolean { return this.role === 'leader' }
+  get leaderId (): NodeId | null { return this.leader }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private assertRunning (): void {
+    if (this.stopped) throw new StoppedError()
+    if (!this.running) throw new StoppedError('The Raft node is not started: call start() first')
+  }
+
+  private async track (at: { index: number, term: number }, signal?: AbortSignal): Promise<ProposeResult> {
+    const { promise, resolve, reject } = withResolvers<ProposeResult>()
+    this.proposals.set(at.index, { term: at.term, resolve, reject })
+    this.kick()
+    return await this.withTimeout(promise, signal, () => { this.proposals.delete(at.index) })
+  }
+
+  private async withTimeout<T> (promise: Promise<T>, signal: AbortSignal | undefined, cleanup: () => void): Promise<T> {
+    const sig = signal ?? AbortSignal.timeout(this.opts.timeoutMs ?? 10_000)
+    if (sig.aborted) {
+      cleanup()
+      throw new RaftTimeoutError()
+    }
+    let onAbort!: () => void
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => {
+        cleanup()
+        reject(new RaftTimeoutError())
+      }
+      sig.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      return await Promise.race([promise, aborted])
+    } finally {
+      sig.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private onMessage (m: Message): void {
+    if (!this.running) return
+    try {
+      this.core.step(m)
+    } catch (err) {
+      this.emit('error', err as Error)
+    }
+    this.kick()
+  }
+
+  private onTick (): void {
+    if (!this.running) return
+    this.core.tick()
+    this.kick()
+  }
+
+  /** Run the Ready loop soon, once, however many inputs arrived. */
+  private kick (): void {
+    if (this.loopRunning) {
+      this.loopAgain = true
+      return
+    }
+    this.loopRunning = true
+    this.idle = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.loop().catch((err: unknown) => { this.emit('error', err as Error) }).finally(() => {
+          this.loopRunning = false
+          resolve()
+          if (this.loopAgain && this.running) {
+            this.loopAgain = false
+            this.kick()
+          }
+        })
+      })
+    })
+  }
+
+  private async loop (): Promise<void> {
+    while (this.running && this.core.hasReady()) {
+      this.loopAgain = false
+      const rd = this.core.ready()
+      if (rd.earlyMessages.length > 0) this.opts.transport.send(rd.earlyMessages)
+      if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
+        await this.opts.store.save({
+          ...(rd.snapshot !== null ? { snapshot: rd.snapshot } : {}),
+          ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
+          ...(rd.hardState !== null ? { hardState: rd.hardState } : {})
+        })
+      }
+      if (!this.running) return
+      if (rd.messages.length > 0) this.opts.transport.send(rd.messages)
+      if (rd.snapshot !== null) {
+        await this.restoreEnvelope(rd.snapshot)
+        this.lastSnapshotIndex = rd.snapshot.meta.index
+      }
+      await this.applyEntries(rd)
+      this.handleReadStates(rd)
+      this.core.advance(rd)
+      this.handleSoftState()
+      this.releaseReads()
+      await this.maybeSnapshot()
+    }
+  }
+
+  private async applyEntries (rd: Ready): Promise<void> {
+    if (rd.committedEntries.length === 0) return
+    const toApply: Entry[] = []
+    const outcome = new Map<number, { duplicateOf?: number }>()
+    for (const e of rd.committedEntries) {
+      if (e.change !== undefined) {
+        this.emit('conf:change', e.change, e.index)
+        this.rememberId(e)
+        continue
+      }
+      if (e.data.length === 0 && e.id === undefined) continue // a leader's no-op
+      const seen = e.id !== undefined ? this.ids.get(e.id) : undefined
+      if (seen !== undefined) {
+        outcome.set(e.index, { duplicateOf: seen })
+        continue
+      }
+      this.rememberId(e)
+      toApply.push(e)
+    }
+    const results = toApply.length > 0 ? await this.opts.stateMachine.apply(toApply) : []
+    const byIndex = new Map<number, unknown>()
+    toApply.forEach((e, i) => byIndex.set(e.index, results[i]))
+    for (const e of rd.committedEntries) {
+      const p = this.proposals.get(e.index)
+      if (p === undefined) continue
+      this.proposals.delete(e.index)
+      if (p.term !== e.term) {
+        p.reject(new LeadershipLostError())
+        continue
+      }
+      const dup = outcome.get(e.index)?.duplicateOf
+      p.resolve({ index: e.index, result: byIndex.get(e.index), ...(dup !== undefined ? { duplicateOf: dup } : {}) })
+    }
+    this.evictIds(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0)
+  }
+
+  private rememberId (e: Entry): void {
+    if (e.id === undefined) return
+    this.ids.set(e.id, e.index)
+    this.idOrder.push([e.id, e.index])
+  }
+
+  /** Deterministic eviction by log index, so every node remembers the same ids. */
+  private evictIds (appliedIndex: number): void {
+    const window = this.opts.dedupeWindow ?? 100_000
+    let drop = 0
+    while (drop < this.idOrder.length && (this.idOrder[drop] as [string, number])[1] <= appliedIndex - window) drop++
+    if (drop === 0) return
+    for (const [id, index] of this.idOrder.splice(0, drop)) {
+      if (this.ids.get(id) === index) this.ids.delete(id)
+    }
+  }
+
+  private handleReadStates (rd: Ready): void {
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.ctx)
+      if (r === undefined) continue
+      this.reads.delete(rs.ctx)
+      if (rs.index < 0) {
+        r.reject(new NotLeaderError(this.core.leader, 'The leader changed while serving the read: retry'))
+        continue
+      }
+      r.index = rs.index
+      this.waitingApply.push(r)
+    }
+  }
+
+  private releaseReads (): void {
+    if (this.waitingApply.length === 0) return
+    const applied = this.core.applied
+    for (let i = this.waitingApply.length - 1; i >= 0; i--) {
+      const r = this.waitingApply[i] as PendingRead
+      if (r.index <= applied) {
+        this.waitingApply.splice(i, 1)
+        r.resolve(r.index)
+      }
+    }
+  }
+
+  private handleSoftState (): void {
+    const { leader, role, term } = this.core
+    if (role !== this.role) {
+      const wasLeader = this.role === 'leader'
+      this.role = role
+      this.emit('role:change', role)
+      if (wasLeader) {
+        // Proposals in flight may still commit under the next leader; callers retry with the same id.
+        for (const p of this.proposals.values()) p.reject(new LeadershipLostError())
+        this.proposals.clear()
+      }
+    }
+    if (leader !== this.leader) {
+      this.leader = leader
+      this.emit('leader:change', leader, term)
+    }
+  }
+
+  private async maybeSnapshot (): Promise<void> {
+    const every = this.opts.snapshotEvery ?? 10_000
+    const applied = this.core.applied
+    if (applied - this.lastSnapshotIndex < every) return
+    const sm = await this.opts.stateMachine.snapshot()
+    const envelope: SnapshotEnvelope = { sm, ids: this.idOrder.slice() }
+    const retain = this.opts.snapshotRetain ?? 1_000
+    const through = Math.max(this.lastSnapshotIndex, applied - retain)
+    // The core may have applied more meanwhile only through advance(), which runs in this loop.
+    const snap = this.core.compact(codec.pack(envelope), through)
+    this.lastSnapshotIndex = snap.meta.index
+    await this.opts.store.compact(snap, Math.min(through, snap.meta.index))
+  }
+
+  private async restoreEnvelope (snap: Snapshot): Promise<void> {
+    if (snap.data.length === 0) return
+    const env = codec.unpack(snap.data) as SnapshotEnvelope
+    await this.opts.stateMachine.restore(new Uint8Array(env.sm))
+    this.ids.clear()
+    this.idOrder.length = 0
+    for (const [id, index] of env.ids) {
+      this.ids.set(id, index)
+      this.idOrder.push([id, index])
+    }
+  }
+
+  private failAll (err: Error): void {
+    for (const p of this.proposals.values()) p.reject(err)
+    this.proposals.clear()
+    for (const r of this.reads.values()) r.reject(err)
+    this.reads.clear()
+    for (const r of this.waitingApply) r.reject(err)
+    this.waitingApply.length = 0
+  }
+}
+
+function withResolvers<T> (): { promise: Promise<T>, resolve: (v: T) => void, reject: (e: Error) => void } {
+  let resolve!: (v: T) => void
+  let reject!: (e: Error) => void
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+function pick<T extends object, K extends keyof T> (obj: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {}
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k]
+  return out
+}

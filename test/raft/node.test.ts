@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { NotLeaderError } from '../../raft/errors.ts'
+import { LevelLogStore } from '../../raft/level-log-store.ts'
+import type { LogStore } from '../../raft/log-store.ts'
+import { MemoryLogStore } from '../../raft/memory-log-store.ts'
+import { MemoryNetwork } from '../../raft/memory-transport.ts'
+import { RaftNode, type StateMachine } from '../../raft/node.ts'
+import type { Entry } from '../../raft/types.ts'
+
+class ListMachine implements StateMachine {
+  items: string[] = []
+  apply (entries: readonly Entry[]): unknown[] {
+    return entries.map((e) => { this.items.push(new TextDecoder().decode(e.data)); return this.items.length })
+  }
+
+  snapshot (): Uint8Array { return new TextEncoder().encode(JSON.stringify(this.items)) }
+  restore (data: Uint8Array): void { this.items = JSON.parse(new TextDecoder().decode(data)) as string[] }
+}
+
+async function until (cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+interface Member { node: RaftNode, sm: ListMachine, store: LogStore }
+
+describe('RaftNode (driver over the core)', () => {
+  const cleanup: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c()
+  })
+
+  async function cluster (ids: string[], net: MemoryNetwork, stores?: Map<string, LogStore>, opts: { snapshotEvery?: number } = {}): Promise<Map<string, Member>> {
+    const out = new Map<string, Member>()
+    for (const id of ids) {
+      const sm = new ListMachine()
+      const store = stores?.get(id) ?? new MemoryLogStore()
+      const node = new RaftNode({ id, store, transport: net.transport(), stateMachine: sm, tickMs: 5, bootstrap: ids, snapshotEvery: opts.snapshotEvery ?? 10_000, snapshotRetain: 5 })
+      await node.start()
+      out.set(id, { node, sm, store })
+      cleanup.push(async () => { await node.stop() })
+    }
+    return out
+  }
+
+  const leaderOf = (c: Map<string, Member>): Member | undefined => [...c.values()].find((m) => m.node.isLeader)
+
+  it('replicates proposals to every node and resolves with the apply result', async () => {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined)
+    const leader = leaderOf(c)!
+    const results = await Promise.all(['x', 'y', 'z'].map(async (v) => await leader.node.propose(enc(v))))
+    expect(results.map((r) => r.result)).toEqual([1, 2, 3])
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 3))
+    for (const m of c.values()) expect(m.sm.items).toEqual(['x', 'y', 'z'])
+  })
+
+  it('a follower refuses proposals with NotLeaderError naming the leader', async () => {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined && [...c.values()].every((m) => m.node.leaderId !== null))
+    const follower = [...c.values()].find((m) => !m.node.isLeader)!
+    await expect(follower.node.propose(enc('x'))).rejects.toThrow(NotLeaderError)
+    await expect(follower.node.propose(enc('x'))).rejects.toMatchObject({ leader: leaderOf(c)!.node.id })
+  })
+
+  it('a retried proposal id is applied once', async () => {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined)
+    const leader = leaderOf(c)!
+    const first = await leader.node.propose(enc('once'), { id: 'req-1' })
+    const again = await leader.node.propose(enc('once'), { id: 'req-1' })
+    expect(again.duplicateOf).toBe(first.index)
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 1))
+    await leader.node.propose(enc('after'))
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 2))
+    for (const m of c.values()) expect(m.sm.items).toEqual(['once', 'after'])
+  })
+
+  it('readIndex on a follower waits until the follower has applied the committed writes (linearizable read)', async () => {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined && [...c.values()].every((m) => m.node.leaderId !== null))
+    const leader = leaderOf(c)!
+    await leader.node.propose(enc('w1'))
+    const follower = [...c.values()].find((m) => !m.node.isLeader)!
+    const index = await follower.node.readIndex()
+    expect(index).toBeGreaterThan(0)
+    expect(follower.sm.items).toContain('w1')
+  })
+
+  it('elects a new leader after the leader is cut off, and keeps every acknowledged write', async () => {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined)
+    const old = leaderOf(c)!
+    await old.node.propose(enc('before'))
+    net.isolate(old.node.id)
+    await until(() => [...c.values()].some((m) => m !== old && m.node.isLeader), 10_000)
+    const next = [...c.values()].find((m) => m !== old && m.node.isLeader)!
+    await next.node.propose(enc('after'))
+    net.heal()
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 2), 10_000)
+    for (const m of c.values()) expect(m.sm.items).toEqual(['before', 'after'])
+  })
+
+  it('restarts from a level store (snapshot plus log tail) with its state intact', async () => {
+    const dirs = await Promise.all(['a', 'b', 'c'].map(async (id) => await mkdtemp(join(tmpdir(), `flotilla-node-${id}-`))))
+    cleanup.push(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }) })
+    const ids = ['a', 'b', 'c']
+    const stores = new Map<string, LogStore>(ids.map((id, i) => [id, new LevelLogStore(dirs[i] as string)]))
+    const net = new MemoryNetwork()
+    const c = await cluster(ids, net, stores, { snapshotEvery: 10 })
+    await until(() => leaderOf(c) !== undefined)
+    const leader = leaderOf(c)!
+    for (let i = 0; i < 25; i++) await leader.node.propose(enc(`v${i}`))
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 25))
+    for (const m of c.values()) {
+      await m.node.stop()
+      await m.store.close()
+    }
+    cleanup.length = 0
+    cleanup.push(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }) })
+    const stores2 = new Map<string, LogStore>(ids.map((id, i) => [id, new LevelLogStore(dirs[i] as string)]))
+    const c2 = await cluster(ids, new MemoryNetwork(), stores2)
+    cleanup.push(async () => { for (const m of c2.values()) await m.store.close() })
+    await until(() => leaderOf(c2) !== undefined)
+    await leaderOf(c2)!.node.propose(enc('later'))
+    await until(() => [...c2.values()].every((m) => m.sm.items.length === 26))
+    for (const m of c2.values()) expect(m.sm.items).toEqual([...Array.from({ length: 25 }, (_, i) => `v${i}`), 'later'])
+  })
+})
