@@ -51,6 +51,8 @@ export class Harness {
   /** Pairs that cannot talk ("a|b"). */
   private readonly cut = new Set<string>()
   readonly down = new Set<NodeId>()
+  /** Sees every message delivered. */
+  observe: ((m: Message) => void) | null = null
   private readonly seed: number
   private readonly extra: Partial<RaftOptions>
 
@@ -127,6 +129,7 @@ export class Harness {
     for (const m of msgs) {
       if (this.cut.has(`${m.from}|${m.to}`) || this.down.has(m.to)) continue
       if (filter !== undefined && !filter(m)) continue
+      this.observe?.(m)
       this.nodes.get(m.to)?.core.step(m)
     }
     return msgs.length > 0
