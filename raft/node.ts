@@ -31,6 +31,12 @@ export interface StateMachine {
   snapshot (): Uint8Array | Promise<Uint8Array>
   /** Replace the whole state with a snapshot's. */
   restore (data: Uint8Array): void | Promise<void>
+  /**
+   * For a state machine that keeps its applied state on disk: the last index it applied.
+   * When it is at or past the log's snapshot, the node starts there instead of restoring
+   * the snapshot and replaying the log from it.
+   */
+  readonly appliedIndex?: number
 }
 
 export interface RaftNodeOptions {
@@ -126,16 +132,26 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   async start (): Promise<void> {
     if (this.running) return
     const state = await this.opts.store.load()
+    const snapIndex = state.snapshot?.meta.index ?? 0
+    const smApplied = this.opts.stateMachine.appliedIndex ?? -1
+    let applied = snapIndex
     if (state.snapshot !== null) {
-      await this.restoreEnvelope(state.snapshot)
-      this.lastSnapshotIndex = state.snapshot.meta.index
+      // The dedupe ids as of the snapshot; the state machine only if its own state is older.
+      await this.restoreEnvelope(state.snapshot, smApplied < snapIndex)
+      this.lastSnapshotIndex = snapIndex
     }
+    if (smApplied > snapIndex) applied = Math.min(smApplied, Math.max(state.hardState.commit, snapIndex))
     this.core = new RaftCore({
       id: this.id,
       random: this.opts.random ?? Math.random,
       ...pick(this.opts, ['electionTick', 'heartbeatTick', 'maxInflight', 'maxUncommittedEntries', 'snapshotChunkBytes', 'bootstrap']),
-      applied: state.snapshot?.meta.index ?? 0
+      applied
     }, state)
+    // Ids of entries the state machine applied before the restart, past the snapshot.
+    for (let i = snapIndex + 1; i <= this.core.applied; i++) {
+      const e = this.core.log.entry(i)
+      if (e !== undefined) this.rememberId(e)
+    }
     this.running = true
     this.opts.transport.listen(this.id, (m) => { this.onMessage(m) })
     this.timer = setInterval(() => { this.onTick() }, this.opts.tickMs ?? 50)
@@ -409,10 +425,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     await this.opts.store.compact(snap, Math.min(through, snap.meta.index))
   }
 
-  private async restoreEnvelope (snap: Snapshot): Promise<void> {
+  private async restoreEnvelope (snap: Snapshot, restoreStateMachine = true): Promise<void> {
     if (snap.data.length === 0) return
     const env = codec.unpack(snap.data) as SnapshotEnvelope
-    await this.opts.stateMachine.restore(new Uint8Array(env.sm))
+    if (restoreStateMachine) await this.opts.stateMachine.restore(new Uint8Array(env.sm))
     this.ids.clear()
     this.idOrder.length = 0
     for (const [id, index] of env.ids) {

@@ -139,4 +139,32 @@ describe('RaftNode (driver over the core)', () => {
     await until(() => [...c2.values()].every((m) => m.sm.items.length === 26))
     for (const m of c2.values()) expect(m.sm.items).toEqual([...Array.from({ length: 25 }, (_, i) => `v${i}`), 'later'])
   })
+
+  it('a state machine that keeps its applied state resumes from its own applied index (no replay)', async () => {
+    class DurableMachine extends ListMachine {
+      appliedIndex = 0
+      override apply (entries: readonly Entry[]): unknown[] {
+        const out = super.apply(entries)
+        this.appliedIndex = entries[entries.length - 1]?.index ?? this.appliedIndex
+        return out
+      }
+    }
+    const store = new MemoryLogStore()
+    const sm = new DurableMachine()
+    const net = new MemoryNetwork()
+    const node = new RaftNode({ id: 'solo', store, transport: net.transport(), stateMachine: sm, tickMs: 5, bootstrap: ['solo'] })
+    await node.start()
+    await until(() => node.isLeader)
+    for (const v of ['a', 'b', 'c']) await node.propose(enc(v), { id: v })
+    await node.stop()
+    // Same on-disk state machine, same log: nothing is applied twice, and ids are still known.
+    const again = new RaftNode({ id: 'solo', store: store.crash(), transport: net.transport(), stateMachine: sm, tickMs: 5 })
+    await again.start()
+    cleanup.push(async () => { await again.stop() })
+    await until(() => again.isLeader)
+    const dup = await again.propose(enc('a'), { id: 'a' })
+    expect(dup.duplicateOf).toBeGreaterThan(0)
+    await again.propose(enc('d'))
+    expect(sm.items).toEqual(['a', 'b', 'c', 'd'])
+  })
 })
