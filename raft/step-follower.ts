@@ -85,6 +85,12 @@ export function handleSnapshotChunk (r: RaftCore, m: SnapshotChunk): void {
       r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: meta.index, hintIndex: 0, hintTerm: 0 })
       return
     }
+    const inc = r.incomingSnapshot
+    if (inc !== null && inc.meta.index === meta.index && inc.meta.term === meta.term && inc.received > 0) {
+      // A duplicate (or a new leader starting over) of a transfer in progress: continue it.
+      reply(inc.received)
+      return
+    }
     r.incomingSnapshot = { meta, parts: [], received: 0 }
   }
   const inc = r.incomingSnapshot
