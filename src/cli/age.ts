@@ -1,0 +1,39 @@
+// Ages as kubectl prints them (k8s.io/apimachinery duration.HumanDuration): exact seconds up
+// to two minutes, then coarser units with one lower unit while it still matters:
+// 5s, 90s, 3m20s, 15m, 2h, 5h30m, 20h, 4d, 3d6h, 120d, 2y45d, 10y.
+
+export function humanDuration (ms: number): string {
+  const seconds = Math.floor(ms / 1000)
+  if (seconds < -1) return '<invalid>'
+  if (seconds < 0) return '0s'
+  if (seconds < 60 * 2) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 10) {
+    const s = seconds % 60
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`
+  }
+  if (minutes < 60 * 3) return `${minutes}m`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 8) {
+    const m = minutes % 60
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`
+  }
+  if (hours < 48) return `${hours}h`
+  if (hours < 24 * 8) {
+    const h = hours % 24
+    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`
+  }
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`
+  if (hours < 24 * 365 * 8) {
+    const d = Math.floor(hours / 24) % 365
+    return d === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${d}d`
+  }
+  return `${Math.floor(hours / 24 / 365)}y`
+}
+
+/** Age of an RFC 3339 timestamp at `now` (ms), or `<unknown>` when absent or unparsable. */
+export function age (timestamp: unknown, now: number): string {
+  if (typeof timestamp !== 'string') return '<unknown>'
+  const t = Date.parse(timestamp)
+  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t)
+}
