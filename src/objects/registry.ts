@@ -3,10 +3,18 @@
 
 import type { KObject } from '../store/types.ts'
 
+/** Kubernetes' cause types for field errors (Status.details.causes[].reason). */
+export type FieldErrorReason =
+  | 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate'
+  | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotFound'
+
 export interface FieldError {
   /** JSON path of the offending field, e.g. `spec.containers[0].image`. */
   field: string
+  /** What follows the path, e.g. `Required value` or `Invalid value: "Foo": …`. */
   message: string
+  /** The cause type, for Status.details.causes; set by the constructors in validation.ts. */
+  reason?: FieldErrorReason
 }
 
 export interface KindInfo {
@@ -31,4 +39,10 @@ export interface KindInfo {
 
 export function apiVersionOf (k: Pick<KindInfo, 'group' | 'version'>): string {
   return k.group === '' ? k.version : `${k.group}/${k.version}`
+}
+
+/** `apps/v1` → { group: 'apps', version: 'v1' }; `v1` → { group: '', version: 'v1' }. */
+export function splitApiVersion (apiVersion: string): { group: string, version: string } {
+  const slash = apiVersion.indexOf('/')
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) }
 }

@@ -29,6 +29,8 @@ export interface ObjectMeta {
   generation?: number
   creationTimestamp?: string
   deletionTimestamp?: string
+  /** Seconds the object has to go after deletionTimestamp (graceful deletion); set only by delete. */
+  deletionGracePeriodSeconds?: number
   labels?: Record<string, string>
   annotations?: Record<string, string>
   ownerReferences?: OwnerReference[]
@@ -58,8 +60,15 @@ export type StoreCommand =
    * metadata and status changed.
    */
   | { op: 'update', object: KObject, subresource?: 'status' }
-  /** Delete; with `preconditions` the stored uid / resourceVersion must match. */
-  | { op: 'delete', ref: ObjectRef, preconditions?: { uid?: string, resourceVersion?: string } }
+  /**
+   * Delete; with `preconditions` the stored uid / resourceVersion must match.
+   * Graceful deletion, as Kubernetes: when `deletionTimestamp` is given and the object has
+   * finalizers or `gracePeriodSeconds` > 0, the object is only marked (metadata.deletionTimestamp
+   * and deletionGracePeriodSeconds set, generation + 1). It goes when a later delete with grace
+   * period 0 finds no finalizers, or an update removes the last finalizer of an object whose
+   * grace period is 0. Without `deletionTimestamp` the object is removed at once.
+   */
+  | { op: 'delete', ref: ObjectRef, preconditions?: { uid?: string, resourceVersion?: string }, deletionTimestamp?: string, gracePeriodSeconds?: number }
   /** Several commands applied in order in one entry; each has its own result. */
   | { op: 'batch', commands: StoreCommand[] }
 

@@ -1,0 +1,91 @@
+// The applied state on disk (LevelDB, level 10), so a restarted agent loads its objects and
+// appliedIndex instead of replaying the whole Raft log. One object per key
+// (`obj/group/kind/namespace/name` → msgpack), plus `applied-index`.
+//
+// Writes are not synced: the Raft log is the durable source, and the driver re-applies every
+// entry after the appliedIndex found here. Each write is ONE level batch (objects and
+// appliedIndex together), so what is on disk is always the state as of some applied index.
+// Batches are written in call order.
+
+import { Level } from 'level'
+import { Packr } from 'msgpackr'
+import { objectKey, refOf } from './refs.ts'
+import type { KObject } from './types.ts'
+
+const packr = new Packr({ useRecords: false })
+const OBJECT_PREFIX = 'obj/'
+const APPLIED_KEY = 'applied-index'
+
+/** The key of an object on disk. */
+export function diskKey (obj: KObject): string {
+  return OBJECT_PREFIX + objectKey(refOf(obj))
+}
+
+type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
+
+export class StorePersistence {
+  private writing: Promise<void> = Promise.resolve()
+  private failure: Error | null = null
+
+  private constructor (private readonly db: Level<string, Uint8Array>, readonly dir: string) {}
+
+  /** Open (creating if needed) and load everything. */
+  static async open (dir: string): Promise<{ persistence: StorePersistence, objects: KObject[], appliedIndex: number }> {
+    const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: unknown, message?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') throw new Error(`Another agent is using the object store in ${dir}: stop it first or choose another --data-dir`, { cause: err })
+      throw new Error(`Cannot open the object store in ${dir}: ${cause?.message ?? (err as Error).message}`, { cause: err })
+    }
+    const objects: KObject[] = []
+    for await (const value of db.values({ gte: OBJECT_PREFIX, lt: 'obj0' })) objects.push(packr.unpack(value) as KObject)
+    const applied = await db.get(APPLIED_KEY)
+    const appliedIndex = applied === undefined ? 0 : packr.unpack(applied) as number
+    return { persistence: new StorePersistence(db, dir), objects, appliedIndex }
+  }
+
+  /** Write the final state of the objects one apply touched (null = deleted) and the new appliedIndex. */
+  async write (touched: ReadonlyMap<string, KObject | null>, appliedIndex: number): Promise<void> {
+    const ops: Op[] = []
+    for (const [key, obj] of touched) ops.push(obj === null ? { type: 'del', key } : { type: 'put', key, value: packr.pack(obj) })
+    ops.push({ type: 'put', key: APPLIED_KEY, value: packr.pack(appliedIndex) })
+    await this.enqueue(ops)
+  }
+
+  /** Replace everything (a restored snapshot): delete `oldKeys`, put `objects`, in one batch. */
+  async replace (oldKeys: Iterable<string>, objects: readonly KObject[], appliedIndex: number): Promise<void> {
+    const ops: Op[] = []
+    const fresh = new Set<string>()
+    for (const obj of objects) {
+      const key = diskKey(obj)
+      fresh.add(key)
+      ops.push({ type: 'put', key, value: packr.pack(obj) })
+    }
+    for (const key of oldKeys) if (!fresh.has(key)) ops.push({ type: 'del', key })
+    ops.push({ type: 'put', key: APPLIED_KEY, value: packr.pack(appliedIndex) })
+    await this.enqueue(ops)
+  }
+
+  /** Wait for queued writes, then close. */
+  async close (): Promise<void> {
+    await this.writing.catch(() => {})
+    await this.db.close()
+  }
+
+  private async enqueue (ops: Op[]): Promise<void> {
+    const run = this.writing.then(async () => {
+      if (this.failure !== null) throw this.failure
+      try {
+        await this.db.batch(ops)
+      } catch (err) {
+        // What is on disk is now behind memory; later writes would leave a gap, so refuse them.
+        this.failure = new Error(`Writing the object store in ${this.dir} failed: ${(err as Error).message}`, { cause: err })
+        throw this.failure
+      }
+    })
+    this.writing = run.catch(() => {})
+    await run
+  }
+}

@@ -1,0 +1,166 @@
+// Watch fan-out: a bounded ring of recent events (so a watch can resume from an older
+// resourceVersion) and the live watchers, indexed by kind.
+//
+// Delivery is synchronous, in apply order, inside the store's apply: a callback must return
+// quickly (enqueue and go) — a slow consumer slows every apply, and nothing here buffers for
+// it. A callback that throws is stopped and reported through `onError`; apply goes on.
+//
+// Selector-filtered watches see transitions as Kubernetes sends them: an object that starts
+// matching arrives as ADDED, one that stops matching as DELETED (its previous content, with the
+// new resourceVersion).
+//
+// Invariant: the ring holds every event with index > historyStart, in index order.
+
+import { deepFreeze } from './deep.ts'
+import { GoneError } from './errors.ts'
+import type { CompiledSelectors } from './selectors.ts'
+import type { KObject, WatchEvent, WatchEventType } from './types.ts'
+
+export interface HubEvent {
+  /** Raft index of the entry that produced the event. */
+  index: number
+  kindKey: string
+  namespace: string
+  type: WatchEventType
+  object: KObject
+  /** The object before a MODIFIED event. */
+  prev?: KObject
+}
+
+interface Watcher {
+  kindKey: string
+  namespace: string
+  fromIndex: number
+  selectors: CompiledSelectors
+  onEvent: (e: WatchEvent) => void
+  stopped: boolean
+}
+
+/** The event a watcher with these selectors sees for `e`, or null if none. */
+export function filterEvent (e: HubEvent, selectors: CompiledSelectors): WatchEvent | null {
+  if (selectors.everything) return { type: e.type, object: e.object }
+  const now = selectors.matches(e.object)
+  if (e.type !== 'MODIFIED' || e.prev === undefined) return now ? { type: e.type, object: e.object } : null
+  const before = selectors.matches(e.prev)
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: e.object }
+  if (!before) return null
+  const object = deepFreeze({ ...e.prev, metadata: { ...e.prev.metadata, resourceVersion: e.object.metadata.resourceVersion } })
+  return { type: 'DELETED', object }
+}
+
+export class WatchHub {
+  private ring: Array<HubEvent | undefined>
+  private head = 0
+  private count = 0
+  private readonly watchers = new Map<string, Set<Watcher>>()
+  /** The oldest index a watch may start after. */
+  private start: number
+
+  constructor (private readonly capacity: number, startIndex: number, private readonly onError: (err: unknown) => void) {
+    this.ring = new Array<HubEvent | undefined>(capacity)
+    this.start = startIndex
+  }
+
+  get historyStart (): number {
+    return this.start
+  }
+
+  /** Events in the ring right now (for tests and metrics). */
+  get historyLength (): number {
+    return this.count
+  }
+
+  /** Record an event and deliver it to live watchers. */
+  publish (e: HubEvent): void {
+    this.record(e)
+    this.deliver(e)
+  }
+
+  /** Deliver without recording (the synthetic events of a restore). */
+  deliver (e: HubEvent): void {
+    const set = this.watchers.get(e.kindKey)
+    if (set === undefined) return
+    // A copy: a callback may start a watch, whose replay already includes this event.
+    for (const w of [...set]) this.send(w, e)
+  }
+
+  /** Forget all history: watches must then start at or after `index`. Live watchers stay. */
+  reset (index: number): void {
+    this.ring = new Array<HubEvent | undefined>(this.capacity)
+    this.head = 0
+    this.count = 0
+    this.start = index
+  }
+
+  /** Replay history after `fromIndex` (synchronously, before returning), then go live. Throws GoneError. */
+  watch (kindKey: string, namespace: string, fromIndex: number, selectors: CompiledSelectors, onEvent: (e: WatchEvent) => void): () => void {
+    if (fromIndex < this.start) throw new GoneError(fromIndex, this.start)
+    const w: Watcher = { kindKey, namespace, fromIndex, selectors, onEvent, stopped: false }
+    for (let i = this.firstAfter(fromIndex); i < this.count && !w.stopped; i++) {
+      const e = this.ring[(this.head + i) % this.capacity] as HubEvent
+      if (e.kindKey === kindKey) this.send(w, e)
+    }
+    if (w.stopped) return () => {}
+    let set = this.watchers.get(kindKey)
+    if (set === undefined) {
+      set = new Set()
+      this.watchers.set(kindKey, set)
+    }
+    set.add(w)
+    return () => { this.stop(w) }
+  }
+
+  /** Stop every watcher (the store is closing). */
+  stopAll (): void {
+    for (const set of this.watchers.values()) for (const w of set) w.stopped = true
+    this.watchers.clear()
+  }
+
+  private record (e: HubEvent): void {
+    if (this.capacity === 0) {
+      this.start = Math.max(this.start, e.index)
+      return
+    }
+    if (this.count < this.capacity) {
+      this.ring[(this.head + this.count) % this.capacity] = e
+      this.count++
+      return
+    }
+    const evicted = this.ring[this.head] as HubEvent
+    this.start = Math.max(this.start, evicted.index)
+    this.ring[this.head] = e
+    this.head = (this.head + 1) % this.capacity
+  }
+
+  /** Position (0-based from the oldest) of the first event with index > fromIndex: binary search. */
+  private firstAfter (fromIndex: number): number {
+    let lo = 0
+    let hi = this.count
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((this.ring[(this.head + mid) % this.capacity] as HubEvent).index > fromIndex) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
+
+  private send (w: Watcher, e: HubEvent): void {
+    if (w.stopped || e.index <= w.fromIndex) return
+    if (w.namespace !== '' && e.namespace !== w.namespace) return
+    const out = filterEvent(e, w.selectors)
+    if (out === null) return
+    try {
+      w.onEvent(out)
+    } catch (err) {
+      this.stop(w)
+      this.onError(err)
+    }
+  }
+
+  private stop (w: Watcher): void {
+    w.stopped = true
+    const set = this.watchers.get(w.kindKey)
+    set?.delete(w)
+    if (set?.size === 0) this.watchers.delete(w.kindKey)
+  }
+}
