@@ -1,0 +1,200 @@
+// The Kubernetes-compatible HTTP API one agent serves: bearer-token authentication, routing
+// to discovery documents and resource handlers, and a Status object for every failure. Each
+// request is handled in its own try/catch: no input can take the server down.
+//
+//   const api = createApiServer({ backend, kinds: KINDS, token })
+//   const { port } = await api.start()
+//   ...
+//   await api.stop()
+
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { KindInfo } from '../objects/registry.ts'
+import type { ApiBackend } from './backend.ts'
+import { sendError, sendJson, type RequestContext } from './context.ts'
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts'
+import { openApiDocument, openApiRoot } from './openapi.ts'
+import { handleResource } from './resource-handler.ts'
+import { KindIndex, route, splitPath, type Route } from './routes.ts'
+import { badRequest, methodNotAllowed, notFoundPath, toApiError, unauthorized } from './status.ts'
+
+export interface ApiServerOptions {
+  /** The local replica, Raft writes and read barriers. */
+  backend: ApiBackend
+  /** The kinds served (src/objects/kinds.ts KINDS in the agent, fixtures in tests). */
+  kinds: readonly KindInfo[]
+  /** Every request but the health checks must carry `Authorization: Bearer <token>`. */
+  token: string
+  /** Largest request body accepted; larger ones get 413. Default 3 MiB, as Kubernetes. */
+  maxBodyBytes?: number
+  /** Address to listen on. Default '127.0.0.1'. */
+  host?: string
+  /** Port to listen on; 0 picks a free one. Default 6443. */
+  port?: number
+  /** How long a request waits for a write or a read barrier before 504. Default 60 s. */
+  requestTimeoutMs?: number
+  /** How long a read waits for the local replica to reach a resourceVersion the client gave. Default 3 s. */
+  resourceVersionWaitMs?: number
+  /** Lifetime of a watch that gives no timeoutSeconds; the client then re-watches. Default 1800 s. */
+  watchTimeoutSeconds?: number
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. Default: plain HTTP. */
+  tls?: { key: string | Buffer, cert: string | Buffer }
+}
+
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024
+
+export class ApiServer {
+  readonly server: Server
+  private readonly index: KindIndex
+  private readonly tokenDigest: Buffer
+  private readonly watches = new Set<() => void>()
+  private readonly options: Required<Omit<ApiServerOptions, 'tls'>>
+
+  constructor (options: ApiServerOptions) {
+    this.options = {
+      backend: options.backend,
+      kinds: options.kinds,
+      token: options.token,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 6443,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      resourceVersionWaitMs: options.resourceVersionWaitMs ?? 3_000,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800
+    }
+    if (options.token === '') throw new Error('The API needs a non-empty bearer token: pass the cluster token as `token`')
+    this.index = new KindIndex(options.kinds)
+    this.tokenDigest = digest(options.token)
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => { this.onRequest(req, res) }
+    this.server = options.tls === undefined ? createHttpServer(onRequest) : createHttpsServer(options.tls, onRequest)
+    this.server.on('clientError', (_err: Error, socket: Duplex) => {
+      // Unparseable requests (garbage methods, broken headers): answer 400 if we still can.
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      else socket.destroy()
+    })
+  }
+
+  /** Listens; resolves with the port actually bound (useful with port 0). */
+  async start (): Promise<{ host: string, port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    return { host: this.options.host, port: this.port }
+  }
+
+  /** The bound port (after start). */
+  get port (): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? this.options.port
+  }
+
+  /** Ends every watch, stops listening and closes all connections. */
+  async stop (): Promise<void> {
+    for (const end of [...this.watches]) end()
+    if (!this.server.listening) return
+    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
+    this.server.closeAllConnections()
+    await closed
+  }
+
+  private onRequest (req: IncomingMessage, res: ServerResponse): void {
+    req.on('error', () => {})
+    res.on('error', () => {})
+    this.serve(req, res).catch((err: unknown) => { this.fail(req, res, err) })
+  }
+
+  private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    try {
+      if (res.headersSent) {
+        if (!res.writableEnded) res.destroy()
+        return
+      }
+      const apiErr = toApiError(err)
+      if (apiErr.code === 413 || !req.complete) {
+        // The rest of the body is not read: close the connection once the answer is out.
+        res.shouldKeepAlive = false
+        res.setHeader('Connection', 'close')
+        res.on('finish', () => { (req.socket as Socket | null)?.destroySoon() })
+      }
+      sendError(res, apiErr)
+    } catch {
+      res.destroy()
+    }
+  }
+
+  private authorized (req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? ''
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+    if (match === null || match[1] === undefined) return false
+    return timingSafeEqual(digest(match[1]), this.tokenDigest)
+  }
+
+  private async serve (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      throw badRequest(`malformed request URL ${JSON.stringify(req.url)}`)
+    }
+    const r = route(this.index, splitPath(url.pathname))
+    if (r?.type === 'health') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' })
+      res.end('ok')
+      return
+    }
+    if (!this.authorized(req)) throw unauthorized()
+    if (r === undefined) throw notFoundPath()
+    if (r.type === 'resource') {
+      await handleResource(this.context(req, res, url, r))
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed()
+    sendJson(res, 200, this.discovery(r, req))
+  }
+
+  private discovery (r: Exclude<Route, { type: 'resource' | 'health' }>, req: IncomingMessage): unknown {
+    switch (r.type) {
+      case 'version': return versionInfo()
+      case 'api-versions': return apiVersions(`${req.socket.localAddress ?? this.options.host}:${req.socket.localPort ?? this.port}`)
+      case 'group-list': return apiGroupList(this.index)
+      case 'group': return apiGroupDocument(this.index, r.group)
+      case 'resource-list': return apiResourceList(this.index, r.group, r.version)
+      case 'openapi-root': return openApiRoot(this.index)
+      case 'openapi': return openApiDocument(this.index, r.group, r.version)
+    }
+  }
+
+  private context (req: IncomingMessage, res: ServerResponse, url: URL, r: Extract<Route, { type: 'resource' }>): RequestContext {
+    const gone = new AbortController()
+    res.on('close', () => gone.abort())
+    return {
+      req,
+      res,
+      url,
+      route: r,
+      backend: this.options.backend,
+      signal: AbortSignal.any([gone.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
+      maxBodyBytes: this.options.maxBodyBytes,
+      resourceVersionWaitMs: this.options.resourceVersionWaitMs,
+      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      trackWatch: end => {
+        this.watches.add(end)
+        return () => { this.watches.delete(end) }
+      }
+    }
+  }
+}
+
+function digest (token: string): Buffer {
+  return createHash('sha256').update(token).digest()
+}
+
+export function createApiServer (options: ApiServerOptions): ApiServer {
+  return new ApiServer(options)
+}

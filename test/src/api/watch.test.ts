@@ -1,0 +1,104 @@
+// Watch streams: initial ADDED events, live MODIFIED/DELETED, starting from a resourceVersion,
+// 410 as an ERROR event, timeoutSeconds, selectors, and ending on server stop.
+
+import { describe, expect, it } from 'vitest'
+import { pod, readEvents, startApi, TOKEN, until, type Harness } from './harness.ts'
+
+const PODS = '/api/v1/namespaces/default/pods'
+
+async function watch (h: Harness, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  const res = await fetch(h.base + path, { headers: { Authorization: `Bearer ${TOKEN}`, ...headers } })
+  expect(res.status).toBe(200)
+  return res
+}
+
+describe('watch', () => {
+  it('sends the current objects as ADDED, then live ADDED, MODIFIED and DELETED events', async () => {
+    const h = await startApi()
+    await h.call('POST', PODS, pod('a'))
+    const res = await watch(h, `${PODS}?watch=1`)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(await readEvents(res, 1)).toMatchObject([{ type: 'ADDED', object: { metadata: { name: 'a' } } }])
+    expect(h.backend.linearizeCalls).toBe(1)
+
+    await h.call('POST', PODS, pod('b'))
+    await h.call('PATCH', `${PODS}/a`, JSON.stringify({ metadata: { labels: { x: 'y' } } }), { 'Content-Type': 'application/merge-patch+json' })
+    await h.call('DELETE', `${PODS}/b`)
+    await h.call('POST', '/api/v1/namespaces/other/pods', pod('elsewhere'))
+    const events = await readEvents(res, 3)
+    expect(events.map(e => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'b'], ['MODIFIED', 'a'], ['DELETED', 'b']])
+    expect(events[1].object.metadata.labels).toEqual({ x: 'y' })
+    expect(h.store.watching).toBe(1)
+    await res.body?.cancel()
+    await until(() => h.store.watching === 0)
+  })
+
+  it('starts after a given resourceVersion without replaying the list', async () => {
+    const h = await startApi()
+    await h.call('POST', PODS, pod('a'))
+    await h.call('POST', PODS, pod('b'))
+    await h.call('DELETE', `${PODS}/a`)
+    const res = await watch(h, `${PODS}?watch=true&resourceVersion=1`)
+    const events = await readEvents(res, 2)
+    expect(events.map(e => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'b'], ['DELETED', 'a']])
+    expect(h.backend.linearizeCalls).toBe(0)
+    await res.body?.cancel()
+  })
+
+  it('sends a 410 ERROR event when the history no longer reaches the resourceVersion', async () => {
+    const h = await startApi()
+    await h.call('POST', PODS, pod('a'))
+    await h.call('POST', PODS, pod('b'))
+    h.store.compactedIndex = 2
+    const res = await watch(h, `${PODS}?watch=1&resourceVersion=1`)
+    const events = await readEvents(res, 2, 2000)
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410 } })
+  })
+
+  it('ends after timeoutSeconds', async () => {
+    const h = await startApi()
+    const res = await watch(h, `${PODS}?watch=1&timeoutSeconds=1`)
+    const started = Date.now()
+    expect(await res.text()).toBe('')
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(h.store.watching).toBe(0)
+  })
+
+  it('filters by label selector and by name (legacy /watch/ path)', async () => {
+    const h = await startApi()
+    const byLabel = await watch(h, `${PODS}?watch=1&resourceVersion=0&labelSelector=app%3Dweb`)
+    const byName = await watch(h, '/api/v1/watch/namespaces/default/pods/b')
+    await h.call('POST', PODS, pod('a', { metadata: { name: 'a', labels: { app: 'web' } } }))
+    await h.call('POST', PODS, pod('b'))
+    expect((await readEvents(byLabel, 1)).map(e => e.object.metadata.name)).toEqual(['a'])
+    expect((await readEvents(byName, 1)).map(e => e.object.metadata.name)).toEqual(['b'])
+    await byLabel.body?.cancel()
+    await byName.body?.cancel()
+  })
+
+  it('answers a bad selector with 400 before streaming', async () => {
+    const h = await startApi()
+    const res = await h.call('GET', `${PODS}?watch=1&labelSelector=${encodeURIComponent('(((')}`)
+    expect(res.status).toBe(400)
+  })
+
+  it('streams Table events to kubectl get -w', async () => {
+    const h = await startApi()
+    await h.call('POST', PODS, pod('a'))
+    const res = await watch(h, `${PODS}?watch=1`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })
+    await h.call('POST', PODS, pod('b'))
+    const events = await readEvents(res, 2)
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name' }, { name: 'Age' }], rows: [{ cells: ['a', '0s'] }] } })
+    expect(events[1]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [], rows: [{ cells: ['b', '0s'] }] } })
+    await res.body?.cancel()
+  })
+
+  it('ends open watches when the server stops', async () => {
+    const h = await startApi()
+    const res = await watch(h, `${PODS}?watch=1`)
+    const body = res.text().catch(() => 'reset')
+    await h.api.stop()
+    expect(['', 'reset']).toContain(await body)
+  })
+})
