@@ -24,8 +24,10 @@ export function stepLeader (r: RaftCore, m: Message): void {
       if (pr === undefined) return
       pr.recentActive = true
       if (pr.state !== 'snapshot' || pr.snapshot === null || pr.snapshot.index !== m.snapshotIndex) return
+      // The follower says what it wants next; trust it even when it goes back (it restarted,
+      // or saw a duplicate): ignoring it could stall the transfer forever. A stale answer
+      // costs one extra chunk, which the follower answers with where it really is.
       const offset = Math.max(0, m.offset)
-      if (m.offset >= 0 && offset < pr.snapshot.acked) return // stale acknowledgement
       pr.snapshot.acked = offset
       r.sendSnapshotChunk(m.from, pr, offset)
       break

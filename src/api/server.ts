@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   watchTimeoutSeconds?: number
   /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. Default: plain HTTP. */
   tls?: { key: string | Buffer, cert: string | Buffer }
+  /** Non-Kubernetes GET endpoints by exact path (e.g. `/flotilla/v1/cluster/status`), answered with JSON. Authenticated like the rest. */
+  extensions?: Record<string, (signal: AbortSignal) => Promise<unknown>>
 }
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024
@@ -51,7 +53,8 @@ export class ApiServer {
   private readonly index: KindIndex
   private readonly tokenDigest: Buffer
   private readonly watches = new Set<() => void>()
-  private readonly options: Required<Omit<ApiServerOptions, 'tls'>>
+  private readonly options: Required<Omit<ApiServerOptions, 'tls' | 'extensions'>>
+  private readonly extensions: Record<string, (signal: AbortSignal) => Promise<unknown>>
 
   constructor (options: ApiServerOptions) {
     this.options = {
@@ -65,6 +68,7 @@ export class ApiServer {
       resourceVersionWaitMs: options.resourceVersionWaitMs ?? 3_000,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800
     }
+    this.extensions = options.extensions ?? {}
     if (options.token === '') throw new Error('The API needs a non-empty bearer token: pass the cluster token as `token`')
     this.index = new KindIndex(options.kinds)
     this.tokenDigest = digest(options.token)
@@ -149,6 +153,12 @@ export class ApiServer {
       return
     }
     if (!this.authorized(req)) throw unauthorized()
+    const extension = Object.hasOwn(this.extensions, url.pathname) ? this.extensions[url.pathname] : undefined
+    if (extension !== undefined) {
+      if (req.method !== 'GET') throw methodNotAllowed()
+      sendJson(res, 200, await extension(AbortSignal.timeout(this.options.requestTimeoutMs)))
+      return
+    }
     if (r === undefined) throw notFoundPath()
     if (r.type === 'resource') {
       await handleResource(this.context(req, res, url, r))

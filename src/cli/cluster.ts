@@ -20,7 +20,7 @@ export interface ClusterMember {
 
 export interface ClusterStatus {
   /** The leader's name; empty or absent while there is none. */
-  leader?: string
+  leader?: string | null
   term: number
   commitIndex: number
   members: ClusterMember[]
@@ -41,7 +41,7 @@ export const help = formatHelp({
 
 /** The human-readable page: a summary line block, then one row per member. */
 export function formatClusterStatus (s: ClusterStatus): string {
-  const leader = s.leader !== undefined && s.leader !== '' ? s.leader : '<none>'
+  const leader = typeof s.leader === 'string' && s.leader !== '' ? s.leader : '<none>'
   const head = `Leader:        ${leader}\nTerm:          ${s.term}\nCommit index:  ${s.commitIndex}\n\n`
   const rows = [...s.members]
     .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)

@@ -1,0 +1,88 @@
+// `flotilla agent`: run one agent in the foreground until SIGTERM or SIGINT. Parses flags and
+// prints; the agent itself lives in src/agent.
+
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Agent, type AgentOptions } from '../agent/agent.ts'
+import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
+import { CliError, UsageError } from './errors.ts'
+import type { ResolvedIO } from './io.ts'
+
+const FLAGS: FlagSpec[] = [
+  { name: 'data-dir', type: 'string', valueName: 'DIR', description: 'where the agent keeps its log, state and keys (default: ~/.flotilla)' },
+  { name: 'name', type: 'string', valueName: 'NAME', description: 'agent and Node name (default: the hostname)' },
+  { name: 'host', type: 'string', valueName: 'IP', description: 'address to listen on and report as the node\'s InternalIP (default: 127.0.0.1)' },
+  { name: 'api-port', type: 'string', valueName: 'PORT', description: 'Kubernetes API port (default: 6443; 0 picks a free port)' },
+  { name: 'p2p-port', type: 'string', valueName: 'PORT', description: 'peer-to-peer port (default: 7946; 0 picks a free port)' },
+  { name: 'join', type: 'string', valueName: 'ADDR', description: 'host:port (or multiaddr) of any member\'s p2p port, to join its cluster' },
+  { name: 'token', type: 'string', valueName: 'TOKEN', description: 'the join token (DIR/join-token of a member); needed with --join' },
+  { name: 'mdns', type: 'boolean', description: 'discover peers of this cluster on the local network' },
+  { name: 'runtime', type: 'string', valueName: 'docker|fake', description: 'container runtime for this node\'s pods (default: docker)' },
+  HELP_FLAG
+]
+
+export const help = formatHelp({
+  summary: 'Run an agent. The first one (no --join) creates a cluster and prints the command that joins more.',
+  usage: ['flotilla agent [--data-dir DIR] [--name N] [--api-port P] [--p2p-port P] [--join ADDR --token T]'],
+  examples: [
+    'flotilla agent --data-dir ./a --name a',
+    'flotilla agent --data-dir ./b --name b --api-port 6444 --p2p-port 7947 --join 127.0.0.1:7946 --token "$(cat ./a/join-token)"'
+  ],
+  flags: FLAGS
+})
+
+function port (value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number (0–65535), not "${value}"`, 'agent')
+  return n
+}
+
+export async function run (argv: string[], io: ResolvedIO): Promise<number> {
+  const args = parseArgs(argv, FLAGS, 'agent')
+  if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, 'agent')
+  const runtime = args.string('runtime') ?? 'docker'
+  if (runtime !== 'docker' && runtime !== 'fake') throw new UsageError(`--runtime must be docker or fake, not "${runtime}"`, 'agent')
+  const dataDir = resolve(io.cwd, args.string('data-dir') ?? join(homedir(), '.flotilla'))
+  const opts: AgentOptions = {
+    dataDir,
+    ...(args.string('name') !== undefined ? { name: args.string('name') as string } : {}),
+    ...(args.string('host') !== undefined ? { host: args.string('host') as string } : {}),
+    ...(port(args.string('api-port'), 'api-port') !== undefined ? { apiPort: port(args.string('api-port'), 'api-port') as number } : {}),
+    ...(port(args.string('p2p-port'), 'p2p-port') !== undefined ? { p2pPort: port(args.string('p2p-port'), 'p2p-port') as number } : {}),
+    ...(args.string('join') !== undefined ? { join: args.string('join') as string } : {}),
+    ...(args.string('token') !== undefined ? { token: args.string('token') as string } : {}),
+    mdns: args.bool('mdns'),
+    log: (line) => { io.stderr.write(`${line}\n`) }
+  }
+  const agent = new Agent(opts)
+  try {
+    await agent.start()
+  } catch (err) {
+    await agent.stop().catch(() => {})
+    const e = err as Error
+    if (['DataDirLockedError', 'AgentConfigError', 'InvalidJoinTokenError', 'CorruptLogError'].includes(e.name)) throw new CliError(e.message)
+    if ((e as { code?: string }).code === 'EADDRINUSE') throw new CliError(`A port is already in use (${e.message}): pass --api-port / --p2p-port (0 picks a free one)`)
+    throw err
+  }
+  io.stdout.write(`agent ${agent.name} (peer ${agent.peerId}) is up\n`)
+  io.stdout.write(`  API:        ${agent.apiUrl}\n`)
+  io.stdout.write(`  p2p:        ${agent.p2pAddresses.join(', ')}\n`)
+  io.stdout.write(`  kubeconfig: ${agent.kubeconfigPath}\n`)
+  if (agent.created) {
+    io.stdout.write('Created a new cluster. To join another agent:\n')
+    io.stdout.write(`  flotilla agent --data-dir DIR --name NAME --api-port 0 --p2p-port 0 --join ${agent.p2pAddresses[0] ?? ''} --token ${agent.joinToken}\n`)
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      io.stderr.write(`${signal}: stopping\n`)
+      agent.stop().then(() => { resolveStop() }, (err: unknown) => {
+        io.stderr.write(`error while stopping: ${(err as Error).message}\n`)
+        resolveStop()
+      })
+    }
+    process.once('SIGTERM', () => { stop('SIGTERM') })
+    process.once('SIGINT', () => { stop('SIGINT') })
+  })
+  return 0
+}
