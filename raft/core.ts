@@ -104,6 +104,9 @@ export interface RaftStatus {
 
 interface IncomingSnapshot {
   readonly meta: SnapshotChunk['meta']
+  /** The leader sending it, and its term: chunks from anyone else never join this transfer. */
+  readonly from: NodeId
+  readonly term: number
   readonly parts: Uint8Array[]
   received: number
 }

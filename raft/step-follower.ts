@@ -86,15 +86,18 @@ export function handleSnapshotChunk (r: RaftCore, m: SnapshotChunk): void {
       return
     }
     const inc = r.incomingSnapshot
-    if (inc !== null && inc.meta.index === meta.index && inc.meta.term === meta.term && inc.received > 0) {
-      // A duplicate (or a new leader starting over) of a transfer in progress: continue it.
+    if (inc !== null && sameTransfer(inc, m) && inc.received > 0) {
+      // A duplicate first chunk of the transfer in progress: continue it.
       reply(inc.received)
       return
     }
-    r.incomingSnapshot = { meta, parts: [], received: 0 }
+    r.incomingSnapshot = { meta, from: m.from, term: m.term, parts: [], received: 0 }
   }
   const inc = r.incomingSnapshot
-  if (inc === null || inc.meta.index !== meta.index || inc.meta.term !== meta.term) {
+  // Chunks only ever continue a transfer from the same leader in the same term: another
+  // replica's snapshot of the same index may be encoded differently, and splicing two
+  // would corrupt the state machine.
+  if (inc === null || !sameTransfer(inc, m)) {
     reply(-1)
     return
   }
@@ -122,4 +125,8 @@ export function handleSnapshotChunk (r: RaftCore, m: SnapshotChunk): void {
   r.pendingSnapshot = snap
   // Sent after the snapshot is persisted (it travels in the Ready with it).
   r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: meta.index, hintIndex: 0, hintTerm: 0 })
+}
+
+function sameTransfer (inc: { meta: SnapshotChunk['meta'], from: string, term: number }, m: SnapshotChunk): boolean {
+  return inc.meta.index === m.meta.index && inc.meta.term === m.meta.term && inc.from === m.from && inc.term === m.term
 }
