@@ -1,0 +1,9 @@
+// The registry of benchmark suites, in the order `npm run bench` runs them. A new suite is
+// a module exporting a Suite (see types.ts) added to this list; `--only` filters by name.
+
+import { raftCommitSuite } from './raft-commit.ts'
+import type { Suite } from './types.ts'
+
+export const suites: readonly Suite[] = [
+  raftCommitSuite
+]
