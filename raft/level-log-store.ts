@@ -33,11 +33,10 @@ const text = new TextEncoder()
 /** The keys the store writes; exported for tests and repair tools that read the dir raw. */
 export const levelLogKeys = {
   entry (index: number): Uint8Array {
-    const key = new Uint8Array(9)
+    const key = Buffer.allocUnsafe(9)
     key[0] = ENTRY_PREFIX
-    const view = new DataView(key.buffer)
-    view.setUint32(1, Math.floor(index / 2 ** 32))
-    view.setUint32(5, index >>> 0)
+    key.writeUInt32BE(Math.floor(index / 2 ** 32), 1)
+    key.writeUInt32BE(index >>> 0, 5)
     return key
   },
   /** Just past every entry key. */
@@ -64,7 +63,10 @@ export class LevelLogStore implements LogStore {
   private snapshotIndex: number | null = null
   private queue: Op[] = []
   private waiters: Waiter[] = []
+  /** Some queued update asked for durability: the next batch is synced. */
+  private queueSync = false
   private flushing: Promise<void> | null = null
+  private sweeping: Promise<void> | null = null
   private readonly onWarning: (message: string) => void
 
   constructor (readonly dir: string, options: LevelLogStoreOptions = {}) {
@@ -124,7 +126,7 @@ export class LevelLogStore implements LogStore {
     return { hardState, snapshot, entries }
   }
 
-  async save (update: LogUpdate): Promise<void> {
+  async save (update: LogUpdate, options: { sync?: boolean } = {}): Promise<void> {
     this.assertLoaded()
     const ops: Op[] = []
     let first = this.firstIndex
@@ -149,26 +151,36 @@ export class LevelLogStore implements LogStore {
     this.firstIndex = first
     this.lastIndex = last
     this.snapshotIndex = snapshotIndex
-    return await this.enqueue(ops)
+    return await this.enqueue(ops, options.sync ?? true)
   }
 
   async compact (snapshot: Snapshot, throughIndex: number): Promise<void> {
     this.assertLoaded()
-    if (!checkCompaction(snapshot, throughIndex, this.snapshotIndex, this.lastIndex)) return await this.enqueue([])
+    if (!checkCompaction(snapshot, throughIndex, this.snapshotIndex, this.lastIndex)) return await this.enqueue([], true)
     const ops: Op[] = [put(levelLogKeys.snapshot, encodeSnapshot(snapshot))]
+    const from = this.firstIndex
     if (throughIndex >= this.firstIndex) {
       ops.push(put(levelLogKeys.firstIndex, { firstIndex: throughIndex + 1 }))
-      for (let i = this.firstIndex; i <= throughIndex; i++) ops.push(del(levelLogKeys.entry(i)))
       this.firstIndex = throughIndex + 1
     }
     this.snapshotIndex = snapshot.meta.index
-    return await this.enqueue(ops)
+    await this.enqueue(ops, true)
+    if (throughIndex >= from) {
+      // Entries below the first-index marker are never read again: remove them in the
+      // background, unsynced (a crash leaves some behind; load() ignores them and the next
+      // compaction sweeps from the start).
+      const db = this.db
+      this.sweeping = (this.sweeping ?? Promise.resolve())
+        .then(async () => { await db?.clear({ gte: levelLogKeys.entry(0), lt: levelLogKeys.entry(throughIndex + 1) }) })
+        .catch(() => {})
+    }
   }
 
   /** Waits for queued saves to be written, then closes the db. Closing twice is fine. */
   async close (): Promise<void> {
     this.closed = true
     await this.flushing
+    await this.sweeping
     await this.db?.close()
     this.db = null
   }
@@ -187,9 +199,10 @@ export class LevelLogStore implements LogStore {
     return db
   }
 
-  private enqueue (ops: Op[]): Promise<void> {
+  private enqueue (ops: Op[], sync: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       for (const op of ops) this.queue.push(op)
+      if (sync) this.queueSync = true
       this.waiters.push({ resolve, reject })
       // A microtask first, so saves issued in the same tick share the very first batch too.
       this.flushing ??= Promise.resolve().then(async () => await this.flush())
@@ -200,12 +213,20 @@ export class LevelLogStore implements LogStore {
     while (this.waiters.length > 0) {
       const ops = this.queue
       const waiters = this.waiters
+      const sync = this.queueSync
       this.queue = []
       this.waiters = []
+      this.queueSync = false
       try {
         if (ops.length > 0) {
-          await this.db!.batch(ops, { sync: true })
-          this.syncedBatches++
+          // A chained batch: the same atomic write as db.batch(ops), at a fraction of the CPU.
+          const batch = this.db!.batch()
+          for (const op of ops) {
+            if (op.type === 'put') batch.put(op.key, op.value)
+            else batch.del(op.key)
+          }
+          await batch.write({ sync })
+          if (sync) this.syncedBatches++
         }
         for (const waiter of waiters) waiter.resolve()
       } catch (err) {
@@ -246,8 +267,8 @@ const packr = new Packr({ useRecords: false })
 
 function put (key: Uint8Array, record: unknown): Op {
   const payload = packr.pack(record)
-  const value = new Uint8Array(4 + payload.length)
-  new DataView(value.buffer).setUint32(0, crc32(payload))
+  const value = Buffer.allocUnsafe(4 + payload.length)
+  value.writeUInt32BE(crc32(payload), 0)
   value.set(payload, 4)
   return { type: 'put', key, value }
 }

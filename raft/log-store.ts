@@ -26,8 +26,12 @@ export interface LogUpdate {
 export interface LogStore {
   /** Read everything back at start. Throws CorruptLogError if the log is damaged anywhere but its unacknowledged tail. */
   load(): Promise<PersistedState>
-  /** Atomically and durably apply an update (one fsync). Concurrent calls may share an fsync (group commit). */
-  save(update: LogUpdate): Promise<void>
+  /**
+   * Atomically and durably apply an update (one fsync). Concurrent calls may share an fsync
+   * (group commit). With `sync: false` the write need not be durable when it resolves: the
+   * driver uses it when only the commit index moved, which a restarted node re-learns.
+   */
+  save(update: LogUpdate, options?: { sync?: boolean }): Promise<void>
   /** Store a snapshot the node took itself and drop entries with index <= throughIndex (throughIndex <= snapshot index). */
   compact(snapshot: Snapshot, throughIndex: number): Promise<void>
   close(): Promise<void>

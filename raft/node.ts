@@ -13,7 +13,7 @@ import { Packr } from 'msgpackr'
 import { RaftCore, type RaftStatus, type Ready } from './core.ts'
 import { LeadershipLostError, NotLeaderError, RaftTimeoutError, StoppedError } from './errors.ts'
 import type { LogStore } from './log-store.ts'
-import type { ConfChange, Entry, Message, NodeId, Role, Snapshot } from './types.ts'
+import type { ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
 
 /** Carries messages between nodes. Best effort: Raft tolerates loss, duplication and reordering. */
 export interface Transport {
@@ -83,11 +83,14 @@ export interface RaftNodeEvents {
 
 interface PendingProposal {
   readonly term: number
+  /** performance.now() after which the proposal fails with RaftTimeoutError (checked every tick). */
+  readonly deadline: number
   readonly resolve: (r: ProposeResult) => void
   readonly reject: (e: Error) => void
 }
 
 interface PendingRead {
+  readonly deadline: number
   readonly resolve: (index: number) => void
   readonly reject: (e: Error) => void
   index: number
@@ -121,6 +124,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private leader: NodeId | null = null
   private role: Role = 'follower'
   private idle: Promise<void> = Promise.resolve()
+  private durableHard: HardState = { term: 0, vote: null, commit: 0 }
 
   constructor (opts: RaftNodeOptions) {
     super()
@@ -140,13 +144,20 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       await this.restoreEnvelope(state.snapshot, smApplied < snapIndex)
       this.lastSnapshotIndex = snapIndex
     }
-    if (smApplied > snapIndex) applied = Math.min(smApplied, Math.max(state.hardState.commit, snapIndex))
+    const lastIndex = state.entries.at(-1)?.index ?? snapIndex
+    let hardState = state.hardState
+    if (smApplied > snapIndex) {
+      applied = Math.min(smApplied, lastIndex)
+      // The commit index is written without fsync; what the state machine applied was committed.
+      if (applied > hardState.commit) hardState = { ...hardState, commit: applied }
+    }
+    this.durableHard = hardState
     this.core = new RaftCore({
       id: this.id,
       random: this.opts.random ?? Math.random,
       ...pick(this.opts, ['electionTick', 'heartbeatTick', 'maxInflight', 'maxUncommittedEntries', 'snapshotChunkBytes', 'bootstrap']),
       applied
-    }, state)
+    }, { ...state, hardState })
     // Ids of entries the state machine applied before the restart, past the snapshot.
     for (let i = snapIndex + 1; i <= this.core.applied; i++) {
       const e = this.core.log.entry(i)
@@ -196,9 +207,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const ctx = `${this.id}/${++this.readSeq}`
     const { promise, resolve, reject } = withResolvers<number>()
     this.core.readIndex(ctx)
-    this.reads.set(ctx, { resolve, reject, index: -1 })
+    const r: PendingRead = { deadline: this.deadline(), resolve, reject, index: -1 }
+    this.reads.set(ctx, r)
     this.kick()
-    return await this.withTimeout(promise, opts.signal, () => { this.reads.delete(ctx) })
+    return await this.abortable(promise, opts.signal, () => {
+      const i = this.waitingApply.indexOf(r)
+      if (i >= 0) this.waitingApply.splice(i, 1)
+      return this.reads.delete(ctx) || i >= 0
+    })
   }
 
   transferLeadership (to: NodeId): void {
@@ -224,29 +240,62 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   private async track (at: { index: number, term: number }, signal?: AbortSignal): Promise<ProposeResult> {
     const { promise, resolve, reject } = withResolvers<ProposeResult>()
-    this.proposals.set(at.index, { term: at.term, resolve, reject })
+    const p: PendingProposal = { term: at.term, deadline: this.deadline(), resolve, reject }
+    this.proposals.set(at.index, p)
     this.kick()
-    return await this.withTimeout(promise, signal, () => { this.proposals.delete(at.index) })
+    return await this.abortable(promise, signal, () => {
+      if (this.proposals.get(at.index) !== p) return false
+      this.proposals.delete(at.index)
+      return true
+    })
   }
 
-  private async withTimeout<T> (promise: Promise<T>, signal: AbortSignal | undefined, cleanup: () => void): Promise<T> {
-    const sig = signal ?? AbortSignal.timeout(this.opts.timeoutMs ?? 10_000)
-    if (sig.aborted) {
-      cleanup()
+  private deadline (): number {
+    return performance.now() + (this.opts.timeoutMs ?? 10_000)
+  }
+
+  /**
+   * The default timeout is a deadline checked on every tick (no timer per request: at tens of
+   * thousands of proposals per second, per-request AbortSignals cost more than Raft itself).
+   * A caller's own signal is honoured too.
+   */
+  private async abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined, cancel: () => boolean): Promise<T> {
+    if (signal === undefined) return await promise
+    if (signal.aborted) {
+      cancel()
       throw new RaftTimeoutError()
     }
     let onAbort!: () => void
     const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => {
-        cleanup()
-        reject(new RaftTimeoutError())
-      }
-      sig.addEventListener('abort', onAbort, { once: true })
+      onAbort = () => { if (cancel()) reject(new RaftTimeoutError()) }
+      signal.addEventListener('abort', onAbort, { once: true })
     })
+    aborted.catch(() => {})
     try {
       return await Promise.race([promise, aborted])
     } finally {
-      sig.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Fail proposals and reads whose deadline passed. Proposals are kept in index order, so the oldest come first. */
+  private expire (): void {
+    const now = performance.now()
+    for (const [index, p] of this.proposals) {
+      if (p.deadline > now) break
+      this.proposals.delete(index)
+      p.reject(new RaftTimeoutError())
+    }
+    for (const [ctx, r] of this.reads) {
+      if (r.deadline > now) continue
+      this.reads.delete(ctx)
+      r.reject(new RaftTimeoutError())
+    }
+    for (let i = this.waitingApply.length - 1; i >= 0; i--) {
+      const r = this.waitingApply[i] as PendingRead
+      if (r.deadline > now) continue
+      this.waitingApply.splice(i, 1)
+      r.reject(new RaftTimeoutError())
     }
   }
 
@@ -262,6 +311,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   private onTick (): void {
     if (!this.running) return
+    this.expire()
     this.core.tick()
     this.kick()
   }
@@ -293,11 +343,16 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       const rd = this.core.ready()
       if (rd.earlyMessages.length > 0) this.opts.transport.send(rd.earlyMessages)
       if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
+        // Only new entries, a snapshot, or a new term or vote must be on disk before the
+        // messages go out; a commit index alone is re-learnt after a crash (etcd's MustSync).
+        const hs = rd.hardState
+        const sync = rd.snapshot !== null || rd.entries.length > 0 || (hs !== null && (hs.term !== this.durableHard.term || hs.vote !== this.durableHard.vote))
         await this.opts.store.save({
           ...(rd.snapshot !== null ? { snapshot: rd.snapshot } : {}),
           ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
-          ...(rd.hardState !== null ? { hardState: rd.hardState } : {})
-        })
+          ...(hs !== null ? { hardState: hs } : {})
+        }, { sync })
+        if (hs !== null) this.durableHard = hs
       }
       if (!this.running) return
       if (rd.messages.length > 0) this.opts.transport.send(rd.messages)

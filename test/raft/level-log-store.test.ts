@@ -175,6 +175,33 @@ describe('LevelLogStore on disk', () => {
     expect((await s.load()).entries).toStrictEqual(entries(1, 100))
   })
 
+  it('writes a commit-index-only update without an fsync when asked, and keeps it readable', async () => {
+    const s = store()
+    await s.load()
+    await s.save({ entries: entries(1, 3), hardState: commitAt(1) })
+    const synced = s.syncedBatches
+    await s.save({ hardState: commitAt(3) }, { sync: false })
+    expect(s.syncedBatches).toBe(synced)
+    await s.close()
+    expect((await store().load()).hardState).toStrictEqual(commitAt(3))
+  })
+
+  it('compaction removes the old entries from disk in the background, and load starts after them', async () => {
+    const s = store()
+    await s.load()
+    await s.save({ entries: entries(1, 10), hardState: commitAt(10) })
+    await s.compact({ meta: { index: 8, term: 1, conf: { voters: ['a'], learners: [] } }, data: Uint8Array.of(1) }, 6)
+    await s.close()
+    const loaded = await store().load()
+    expect(loaded.entries.map((e) => e.index)).toEqual([7, 8, 9, 10])
+    const raw = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+    for (const s2 of open.splice(0)) await s2.close()
+    await raw.open()
+    const keys = await raw.keys({ gte: levelLogKeys.entry(0), lt: levelLogKeys.entriesEnd }).all()
+    await raw.close()
+    expect(keys.length).toBe(4)
+  })
+
   it('rejects a save before load', async () => {
     await expect(store().save({ entries: entries(1, 1) })).rejects.toThrow(/load\(\) first/)
   })
