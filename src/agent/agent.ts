@@ -9,7 +9,8 @@
 //   data dir with state         rejoin as itself (same PeerId, same log), whatever --join says
 
 import { hostname } from 'node:os'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { createHost, loadOrCreateIdentity, MessageChannel, Rpc, type Host } from '../../net/index.ts'
 import { LogLockedError } from '../../raft/errors.ts'
 import { LevelLogStore } from '../../raft/level-log-store.ts'
@@ -122,11 +123,16 @@ export class Agent {
     }
 
     const privateKey = await loadOrCreateIdentity(paths.identity)
+    // Port 0 means "any free port" the first time; a restart keeps the port it got, so the
+    // addresses the cluster knows for this agent stay right.
+    const saved = await readPorts(dir)
+    const p2pPort = this.opts.p2pPort === 0 ? (saved.p2p ?? 0) : (this.opts.p2pPort ?? 7946)
+    const apiPort = this.opts.apiPort === 0 ? (saved.api ?? 0) : (this.opts.apiPort ?? 6443)
     this.host = await createHost({
       clusterKey: this.secrets.clusterKey,
       privateKey,
       host: this.opts.host ?? '127.0.0.1',
-      port: this.opts.p2pPort ?? 7946,
+      port: p2pPort,
       mdns: this.opts.mdns ?? false,
       log: (line) => { this.log(line) }
     })
@@ -195,10 +201,13 @@ export class Agent {
       kinds: KINDS,
       token: this.secrets.apiToken,
       host: this.opts.host ?? '127.0.0.1',
-      port: this.opts.apiPort ?? 6443,
+      port: apiPort,
       extensions: { '/flotilla/v1/cluster/status': async (signal) => await this.clusterStatus(signal) }
     })
     await this.api.start()
+    await writePorts(dir, { api: this.api.port, p2p: portOf(this.host.listenAddresses[0]) })
+    // A restarted agent also knocks on the --join address, in case every address it knows is stale.
+    if (hasState && this.opts.join !== undefined) this.host.dial(this.opts.join).catch(() => {})
     await writeKubeconfig(paths.kubeconfig, { server: this.apiUrl, token: this.secrets.apiToken, clusterName: 'flotilla', userName: 'admin' })
     void this.register(identity)
   }
@@ -304,6 +313,25 @@ export class Agent {
     const deadline = Date.now() + 2000
     while (this.raft.isLeader && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+interface Ports { api?: number, p2p?: number }
+
+async function readPorts (dir: string): Promise<Ports> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as Ports
+  } catch {
+    return {}
+  }
+}
+
+async function writePorts (dir: string, ports: Ports): Promise<void> {
+  await writeFile(join(dir, 'ports.json'), JSON.stringify(ports) + '\n')
+}
+
+function portOf (address: string | undefined): number | undefined {
+  const port = Number(address?.slice(address.lastIndexOf(':') + 1))
+  return Number.isInteger(port) && port > 0 ? port : undefined
 }
 
 async function openLocked<T> (open: () => Promise<T>, dir: string): Promise<T> {
