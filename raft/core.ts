@@ -544,7 +544,7 @@ export class RaftCore {
     }
     for (const [id, pr] of this.progress) {
       if (pr.state === 'snapshot' && pr.snapshot !== null && this.now - pr.snapshot.sentAt >= this.electionTick) {
-        this.sendSnapshotChunk(id, pr, pr.snapshot.acked)
+        this.sendSnapshotChunk(id, pr, pr.snapshot.offset)
       }
     }
   }
@@ -640,6 +640,7 @@ export class RaftCore {
     const chunk = snap.data.subarray(offset, offset + this.snapshotChunkBytes)
     const done = offset + chunk.length >= snap.data.length
     this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta: snap.meta, offset, chunk, done })
+    pr.snapshot.offset = offset
     pr.snapshot.sentAt = this.now
   }
 

@@ -11,8 +11,8 @@ export type ProgressState = 'probe' | 'replicate' | 'snapshot'
 
 export interface SnapshotTransfer {
   readonly index: number
-  /** Bytes the follower has confirmed. */
-  acked: number
+  /** Offset of the one chunk in flight; only an answer to it moves the transfer on. */
+  offset: number
   /** Tick count when the last chunk was sent, to resend after silence. */
   sentAt: number
 }
@@ -66,7 +66,7 @@ export class Progress {
     this.state = 'snapshot'
     this.probeSent = false
     this.inflights.reset()
-    this.snapshot = { index, acked: 0, sentAt: now }
+    this.snapshot = { index, offset: 0, sentAt: now }
   }
 
   /** A successful AppendEntries response up to `index`. Returns false if it was stale. */

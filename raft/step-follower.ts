@@ -69,7 +69,7 @@ export function handleHeartbeat (r: RaftCore, m: Heartbeat): void {
 export function handleSnapshotChunk (r: RaftCore, m: SnapshotChunk): void {
   const { meta } = m
   const reply = (offset: number): void => {
-    r.send({ type: 'snapshot-resp', from: r.id, to: m.from, term: r.term, snapshotIndex: meta.index, offset })
+    r.send({ type: 'snapshot-resp', from: r.id, to: m.from, term: r.term, snapshotIndex: meta.index, offset, answers: m.offset })
   }
   if (meta.index <= r.log.commit) {
     // Already have it all: tell the leader where we are.

@@ -24,12 +24,12 @@ export function stepLeader (r: RaftCore, m: Message): void {
       if (pr === undefined) return
       pr.recentActive = true
       if (pr.state !== 'snapshot' || pr.snapshot === null || pr.snapshot.index !== m.snapshotIndex) return
-      // The follower says what it wants next; trust it even when it goes back (it restarted,
-      // or saw a duplicate): ignoring it could stall the transfer forever. A stale answer
-      // costs one extra chunk, which the follower answers with where it really is.
-      const offset = Math.max(0, m.offset)
-      pr.snapshot.acked = offset
-      r.sendSnapshotChunk(m.from, pr, offset)
+      // One chunk in flight: only the answer to it moves the transfer on, to wherever the
+      // follower says (backwards too, after it restarted: -1 starts over). Stale answers and
+      // duplicates are ignored, so copies never multiply; silence is covered by the resend
+      // timer in tickLeader.
+      if (m.answers !== pr.snapshot.offset) return
+      r.sendSnapshotChunk(m.from, pr, Math.max(0, m.offset))
       break
     }
     case 'read-index':

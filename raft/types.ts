@@ -122,6 +122,8 @@ export interface SnapshotResponse extends MessageBase {
   readonly snapshotIndex: number
   /** Bytes received so far (the next offset wanted); -1 asks the leader to start over. */
   readonly offset: number
+  /** The offset of the chunk this answers: the leader only acts on the answer to its chunk in flight. */
+  readonly answers: number
 }
 
 /** Leadership transfer: the receiver campaigns at once (dissertation §3.10). */
