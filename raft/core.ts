@@ -300,7 +300,10 @@ export class RaftCore {
    * from `throughIndex + 1` on (default: just after the snapshot) to spare slightly slow
    * followers a full InstallSnapshot. Returns the snapshot for the caller to persist.
    */
-  compact (data: Uint8Array, throughIndex = this.applied): Snapshot {
+  compact (data: Uint8Array, throughIndex = this.applied): Snapshot | null {
+    // A snapshot from the leader is installed but not yet handed out: the log now starts
+    // past `applied`, and that snapshot supersedes this one anyway.
+    if (this.pendingSnapshot !== null || this.applied < this.log.snapshotIndex) return null
     const index = this.applied
     assert(throughIndex <= index, 'compact through at most the applied index')
     const term = this.log.term(index)
@@ -458,14 +461,17 @@ export class RaftCore {
     return this.membership.isVoter(this.id)
   }
 
-  /** Start an election: a pre-vote round first unless `force` (leadership transfer). */
-  campaign (force: boolean): void {
+  /**
+   * Start an election: a pre-vote round first, unless `force` (leadership transfer: no
+   * pre-vote, and the vote overrides the leader lease) or `skipPreVote` (the pre-vote was won).
+   */
+  campaign (force: boolean, skipPreVote = force): void {
     if (this.role === 'leader' || !this.promotable()) return
     // A committed but unapplied membership change may remove us or change the quorum: wait for it.
     for (let i = this.applied + 1; i <= this.log.commit; i++) {
       if (this.log.entry(i)?.change !== undefined) return
     }
-    const pre = this.preVote && !force
+    const pre = this.preVote && !skipPreVote
     if (pre) this.becomePreCandidate()
     else this.becomeCandidate()
     const type = pre ? 'prevote' : 'vote'
@@ -489,7 +495,7 @@ export class RaftCore {
       else if (vote === false) rejected++
     }
     if (granted >= need) {
-      if (this.role === 'pre-candidate') this.campaign(true)
+      if (this.role === 'pre-candidate') this.campaign(false, true)
       else this.becomeLeader()
       return true
     }

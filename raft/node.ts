@@ -476,6 +476,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const through = Math.max(this.lastSnapshotIndex, applied - retain)
     // The core may have applied more meanwhile only through advance(), which runs in this loop.
     const snap = this.core.compact(codec.pack(envelope), through)
+    if (snap === null) return
     this.lastSnapshotIndex = snap.meta.index
     await this.opts.store.compact(snap, Math.min(through, snap.meta.index))
   }

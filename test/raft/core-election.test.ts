@@ -88,4 +88,19 @@ describe('leader election (§5.2)', () => {
     h.stabilize()
     expect(h.core('b').role).toBe('leader')
   })
+
+  it('a vote after a won pre-vote does not override the leader lease (only a transfer does)', () => {
+    const h = new Harness(['a', 'b', 'c'])
+    h.stabilize()
+    const votes: Array<{ type: string, force?: boolean }> = []
+    h.observe = (m) => { if (m.type === 'vote') votes.push(m) }
+    h.campaign('a')
+    expect(votes.length).toBeGreaterThan(0)
+    expect(votes.every((v) => v.force !== true)).toBe(true)
+    votes.length = 0
+    h.core('a').transferLeadership('b')
+    h.stabilize()
+    expect(votes.some((v) => v.force === true)).toBe(true)
+  })
 })
+

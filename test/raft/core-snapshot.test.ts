@@ -92,4 +92,29 @@ describe('snapshots (§7)', () => {
     expect(snaps).toBe(0)
     expect(h.appliedData('c')).toHaveLength(5)
   })
+
+  it('compact() does nothing while a snapshot received from the leader waits to be handed out', () => {
+    const h = new Harness(['a', 'b', 'c'], { options: { snapshotChunkBytes: 1024 } })
+    h.stabilize()
+    h.campaign('a')
+    h.tick('all', 1)
+    h.isolate('c')
+    for (let i = 0; i < 5; i++) h.propose('a', `v${i}`)
+    h.core('a').compact(enc('state'))
+    h.heal()
+    h.core('a').tick()
+    // Deliver to c without letting it process its Ready: the snapshot is installed and pending.
+    const c = h.core('c')
+    for (let i = 0; i < 20 && c.pendingSnapshot === null; i++) {
+      h.processReadies()
+      const chunk = h.queue.find((m) => m.type === 'snapshot' && m.to === 'c')
+      if (chunk !== undefined) c.step(chunk) // installed; c's Ready is not processed yet
+      else h.deliver()
+    }
+    expect(h.core('c').pendingSnapshot).not.toBeNull()
+    expect(h.core('c').compact(enc('mine'))).toBeNull()
+    h.stabilize()
+    expect(new TextDecoder().decode(h.node('c').restored[0]?.data)).toBe('state')
+  })
 })
+

@@ -1,4 +1,5 @@
-// Repro (found by the simulator): an InstallSnapshot transfer that stalls forever.
+// Repro (found by the simulator, as a liveness failure): an InstallSnapshot transfer that
+// stalls forever. Kept as a regression test.
 //
 // The leader keeps the highest offset the follower acknowledged (`acked`) and ignores every
 // snapshot-resp with a lower offset as stale (step-leader.ts, 'snapshot-resp':
@@ -27,7 +28,7 @@ describe('InstallSnapshot completes despite a follower going back (§7)', () => 
     h.isolate('c')
     for (let i = 0; i < 3; i++) h.propose('a', `x${i}`)
     const a = h.core('a')
-    const snap = a.compact(new Uint8Array(12).fill(7)) // 3 chunks of 4 bytes; c must get it
+    const snap = a.compact(new Uint8Array(12).fill(7))! // 3 chunks of 4 bytes; c must get it
     h.heal()
 
     const take = (): Message[] => { h.processReadies(); return h.queue.splice(0) }
@@ -69,7 +70,7 @@ describe('InstallSnapshot completes despite a follower going back (§7)', () => 
     h.isolate('c')
     for (let i = 0; i < 3; i++) h.propose('a', `x${i}`)
     const a = h.core('a')
-    const snap = a.compact(new Uint8Array(12).fill(7))
+    const snap = a.compact(new Uint8Array(12).fill(7))!
     h.heal()
 
     // Deliver everything until quiet, except messages `hold` picks, which are returned.
