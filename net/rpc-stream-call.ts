@@ -86,6 +86,9 @@ export function abortError (signal: AbortSignal, method: string, peerId: string)
 
 /** Waits for `promise` unless the signal fires first (then throws abortError). */
 export async function abortable<T> (promise: Promise<T>, signal: AbortSignal, method: string, peerId: string): Promise<T> {
+  // Whatever happens to the caller, a later rejection of `promise` (a dial failing after the
+  // caller gave up) must never become an unhandled rejection that stops the process.
+  promise.catch(() => {})
   if (signal.aborted) throw abortError(signal, method, peerId)
   let onAbort: (() => void) | undefined
   try {

@@ -111,6 +111,7 @@ export class Rpc {
     if (!this.running) throw new NetStoppedError()
     const signal = options.signal ?? AbortSignal.timeout(this.options.defaultTimeout ?? 30_000)
     const link = this.linkTo(peerId)
+    if (signal.aborted) throw abortError(signal, method, peerId)
     const writer = await abortable(this.writerFor(peerId, link), signal, method, peerId)
     const id = this.nextId++
     let resolve!: (value: unknown) => void

@@ -604,7 +604,7 @@ export class RaftCore {
       if (entries.length === 0) {
         if (probe && !sentAny) {
           this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: this.log.commit })
-          pr.sentCommit = this.log.commit
+          pr.sentCommit = Math.min(this.log.commit, prevIndex)
           pr.sentEntries(prevIndex, 0)
         } else if (!sentAny) {
           this.sendCommit(to, pr)
@@ -612,7 +612,8 @@ export class RaftCore {
         return
       }
       this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: this.log.commit })
-      pr.sentCommit = this.log.commit
+      // The follower can commit only up to the last entry it gets.
+      pr.sentCommit = Math.min(this.log.commit, (entries[entries.length - 1] as Entry).index)
       sentAny = true
       pr.sentEntries((entries[entries.length - 1] as Entry).index, entries.length)
     }
@@ -621,11 +622,13 @@ export class RaftCore {
 
   /** Tell a follower about a newer commit index, anchored at what it is known to hold (so it always matches). */
   private sendCommit (to: NodeId, pr: Progress): void {
-    if (this.log.commit <= pr.sentCommit || pr.state === 'snapshot') return
+    // Anchored at match: the follower can commit up to there, and learns the rest once it acknowledges more.
+    const canCommit = Math.min(this.log.commit, pr.match)
+    if (canCommit <= pr.sentCommit || pr.state === 'snapshot') return
     const term = this.log.term(pr.match)
     if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
     this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: this.log.commit })
-    pr.sentCommit = this.log.commit
+    pr.sentCommit = canCommit
   }
 
   private startSnapshot (to: NodeId, pr: Progress): void {

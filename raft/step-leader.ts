@@ -51,14 +51,14 @@ function onAppendResponse (r: RaftCore, m: AppendResponse): void {
     if (pr.maybeDecrease(m.index, probeAt)) r.sendAppend(m.from, true)
     return
   }
-  const wasPaused = pr.paused()
   if (pr.maybeUpdate(m.index)) {
     if (pr.state === 'probe') pr.becomeReplicate()
     else if (pr.state === 'snapshot' && pr.snapshot !== null && pr.match >= pr.snapshot.index) pr.becomeReplicate()
     else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)
     if (r.maybeCommit()) {
       r.flushBroadcast()
-    } else if (wasPaused || pr.next <= r.log.lastIndex()) {
+    } else {
+      // More entries to send, or a commit index this follower could not take before (etcd's CanBumpCommit).
       r.sendAppend(m.from, false)
     }
     if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) r.sendTimeoutNow(m.from)

@@ -91,6 +91,7 @@ export class AgentBackend implements ApiBackend {
       } catch (err) {
         if (!isRetryable(err) || signal.aborted) throw err
         await sleep(Math.min(10 * 2 ** attempt, 200), signal)
+        if (signal.aborted) throw err
       }
     }
   }

@@ -56,6 +56,11 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     log: (line) => { io.stderr.write(`${line}\n`) }
   }
   const agent = new Agent(opts)
+  // A promise some code path forgot to handle must not take the agent (and the cluster's
+  // quorum) down: log it loudly and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    io.stderr.write(`internal error (please report it; the agent keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`)
+  })
   try {
     await agent.start()
   } catch (err) {

@@ -69,6 +69,22 @@ describe('log replication (§5.3)', () => {
     expect(rejects).toBeLessThanOrEqual(3)
   })
 
+  it('every follower learns the new commit index without waiting for a heartbeat, the slower one too', () => {
+    const h = elect()
+    h.tick('all', 1)
+    for (let i = 0; i < 5; i++) {
+      h.core('a').propose(new TextEncoder().encode(`v${i}`))
+      // No ticks, so no heartbeat carries the commit index; and c always answers last, after
+      // a has already committed with b's answer and sent its messages.
+      for (let round = 0; round < 20; round++) {
+        h.processReadies()
+        h.deliver((m) => !(m.from === 'c' && m.type === 'append-resp' && h.core('a').log.commit < h.core('a').log.lastIndex()))
+      }
+      h.stabilize()
+      for (const id of ['b', 'c']) expect(h.core(id).log.commit).toBe(h.core('a').log.commit)
+    }
+  })
+
   it('batches: many proposals before one ready() travel in one AppendEntries per follower', () => {
     const h = elect()
     for (let i = 0; i < 100; i++) h.core('a').propose(new TextEncoder().encode(`p${i}`))
