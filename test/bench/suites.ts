@@ -1,9 +1,15 @@
 // The registry of benchmark suites, in the order `npm run bench` runs them. A new suite is
 // a module exporting a Suite (see types.ts) added to this list; `--only` filters by name.
 
+import { apiWritesSuite } from './api-writes.ts'
+import { failoverSuite } from './failover.ts'
 import { raftCommitSuite } from './raft-commit.ts'
+import { agentRssSuite } from './rss.ts'
 import type { Suite } from './types.ts'
 
 export const suites: readonly Suite[] = [
-  raftCommitSuite
+  raftCommitSuite,
+  apiWritesSuite,
+  failoverSuite,
+  agentRssSuite
 ]
