@@ -146,6 +146,16 @@ export class Host extends TypedEventEmitter<HostEvents> implements StreamHost {
     await this.libp2p.peerStore.merge(safePeerId(peerId), { multiaddrs })
   }
 
+  /** The addresses the peer store holds for a peer (membership, identify, peer lists), as host:port. */
+  async addressesOf (peerId: string): Promise<string[]> {
+    try {
+      const peer = await this.libp2p.peerStore.get(safePeerId(peerId))
+      return peer.addresses.map((a) => describeAddress(a.multiaddr))
+    } catch {
+      return []
+    }
+  }
+
   async hangUp (peerId: string): Promise<void> {
     await this.libp2p.hangUp(safePeerId(peerId))
   }

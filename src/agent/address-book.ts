@@ -12,7 +12,18 @@ export class AddressBook {
   private stopWatch: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
 
-  constructor (private readonly host: Host, private readonly reader: ObjectReader, private readonly members: () => string[]) {}
+  private asking = false
+
+  /**
+   * `lookup(peer, ids)` asks a connected member for the addresses it knows of `ids` (the
+   * cluster.peers rpc): how an agent finds members whose addresses changed while it was away.
+   */
+  constructor (
+    private readonly host: Host,
+    private readonly reader: ObjectReader,
+    private readonly members: () => string[],
+    private readonly lookup?: (peer: string, ids: string[]) => Promise<Record<string, string[]>>
+  ) {}
 
   start (): void {
     for (const node of this.reader.list('', 'Node', undefined).items) this.learn(node)
@@ -50,9 +61,32 @@ export class AddressBook {
   }
 
   private connectAll (): void {
+    const unreachable: string[] = []
     for (const peer of this.members()) {
-      if (peer === this.host.peerId || this.host.isConnected(peer) || !this.known.has(peer)) continue
-      this.host.dial(peer).catch(() => {})
+      if (peer === this.host.peerId || this.host.isConnected(peer)) continue
+      unreachable.push(peer)
+      if (this.known.has(peer)) this.host.dial(peer).catch(() => {})
+    }
+    if (unreachable.length > 0) void this.askAround(unreachable)
+  }
+
+  /** Ask the connected members where the unreachable ones are; dial what they answer. */
+  private async askAround (ids: string[]): Promise<void> {
+    const lookup = this.lookup
+    if (lookup === undefined || this.asking) return
+    this.asking = true
+    try {
+      const members = new Set(this.members())
+      for (const peer of this.host.connectedPeers().filter((p) => members.has(p))) {
+        const answer = await lookup(peer, ids).catch(() => ({} as Record<string, string[]>))
+        for (const [id, addresses] of Object.entries(answer)) {
+          if (!ids.includes(id) || !Array.isArray(addresses) || addresses.length === 0) continue
+          await this.host.addAddresses(id, addresses).catch(() => {})
+          this.host.dial(id).catch(() => {})
+        }
+      }
+    } finally {
+      this.asking = false
     }
   }
 }

@@ -23,7 +23,7 @@ import { ObjectStore } from '../store/object-store.ts'
 import { AddressBook } from './address-book.ts'
 import { AgentBackend } from './api-backend.ts'
 import { dataPaths, decodeJoinToken, encodeJoinToken, newClusterSecrets, readClusterSecrets, writeClusterSecrets, type ClusterSecrets } from './cluster-files.ts'
-import { ClusterService, JOIN_METHOD, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
+import { ClusterService, JOIN_METHOD, PEERS_METHOD, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
 import { MembershipManager } from './membership-manager.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
@@ -128,14 +128,18 @@ export class Agent {
     const saved = await readPorts(dir)
     const p2pPort = this.opts.p2pPort === 0 ? (saved.p2p ?? 0) : (this.opts.p2pPort ?? 7946)
     const apiPort = this.opts.apiPort === 0 ? (saved.api ?? 0) : (this.opts.apiPort ?? 6443)
-    this.host = await createHost({
+    const hostOn = async (port: number): Promise<Host> => await createHost({
       clusterKey: this.secrets.clusterKey,
       privateKey,
       host: this.opts.host ?? '127.0.0.1',
-      port: p2pPort,
+      port,
       mdns: this.opts.mdns ?? false,
       log: (line) => { this.log(line) }
     })
+    // With --p2p-port 0, a saved port that another program took meanwhile is given up for a free one.
+    this.host = await (this.opts.p2pPort === 0 && p2pPort !== 0
+      ? hostOn(p2pPort).catch(async (err: unknown) => { if (!inUse(err)) throw err; return await hostOn(0) })
+      : hostOn(p2pPort))
     this.channel = new MessageChannel({ host: this.host }, { log: (line) => { this.log(line) } })
     this.rpc = new Rpc({ host: this.host }, { log: (line) => { this.log(line) } })
     await this.channel.start()
@@ -170,7 +174,8 @@ export class Agent {
     })
     this.raft.on('error', (err) => { this.log(`raft: ${err.message}`) })
     this.backend = new AgentBackend({ raft: this.raft, rpc: this.rpc, reader: this.store })
-    this.book = new AddressBook(this.host, this.store, () => this.members())
+    this.book = new AddressBook(this.host, this.store, () => this.members(),
+      async (peer, ids) => await this.rpc.call(peer, PEERS_METHOD, { peers: ids }, { signal: AbortSignal.timeout(2000) }) as Record<string, string[]>)
     for (const m of joinAnswer?.members ?? []) this.book.add(m.peerId, m.addresses)
     this.membership = new MembershipManager(this.raft, (p) => this.transport.silenceOf(p), (p) => this.book.nameOf(p) ?? p, {
       graceMs: this.opts.voterGraceMs ?? 3000,
@@ -186,6 +191,7 @@ export class Agent {
       healthy: (p) => this.membership.healthy(p),
       nameOf: (p) => this.book.nameOf(p),
       addressesOf: (p) => p === this.host.peerId ? this.host.listenAddresses : this.knownAddresses(p),
+      knownAddressesOf: async (p) => p === this.host.peerId ? this.host.listenAddresses : await this.host.addressesOf(p),
       log: (line) => { this.log(line) }
     })
     this.service.start()
@@ -196,15 +202,22 @@ export class Agent {
       if (leader === this.host.peerId) void this.onLeadership()
     })
 
-    this.api = createApiServer({
+    const apiOn = (port: number): ApiServer => createApiServer({
       backend: this.backend,
       kinds: KINDS,
       token: this.secrets.apiToken,
       host: this.opts.host ?? '127.0.0.1',
-      port: apiPort,
+      port,
       extensions: { '/flotilla/v1/cluster/status': async (signal) => await this.clusterStatus(signal) }
     })
-    await this.api.start()
+    this.api = apiOn(apiPort)
+    try {
+      await this.api.start()
+    } catch (err) {
+      if (!(this.opts.apiPort === 0 && apiPort !== 0 && inUse(err))) throw err
+      this.api = apiOn(0)
+      await this.api.start()
+    }
     await writePorts(dir, { api: this.api.port, p2p: portOf(this.host.listenAddresses[0]) })
     // A restarted agent also knocks on the --join address, in case every address it knows is stale.
     if (hasState && this.opts.join !== undefined) this.host.dial(this.opts.join).catch(() => {})
@@ -316,6 +329,11 @@ export class Agent {
 }
 
 interface Ports { api?: number, p2p?: number }
+
+function inUse (err: unknown): boolean {
+  const e = err as { code?: string, message?: string }
+  return e.code === 'EADDRINUSE' || /EADDRINUSE/.test(e.message ?? '')
+}
 
 async function readPorts (dir: string): Promise<Ports> {
   try {

@@ -14,6 +14,7 @@ import { upsertNode, type NodeIdentity } from './node-object.ts'
 
 export const JOIN_METHOD = 'cluster.join'
 export const STATUS_METHOD = 'cluster.status'
+export const PEERS_METHOD = 'cluster.peers'
 
 export interface JoinRequest extends NodeIdentity {
   /** sha256 of the API token from the join token, hex. */
@@ -51,6 +52,8 @@ export interface ClusterServiceComponents {
   healthy: (peer: string) => boolean
   nameOf: (peer: string) => string | undefined
   addressesOf: (peer: string) => string[]
+  /** Every address this agent knows for a peer (its Node and what libp2p learnt), for peer lists. */
+  knownAddressesOf: (peer: string) => Promise<string[]>
   log: (line: string) => void
 }
 
@@ -64,10 +67,15 @@ export class ClusterService {
     })
     rpc.handle(JOIN_METHOD, async (req, from, signal) => await this.join(req as JoinRequest, from, signal))
     rpc.handle(STATUS_METHOD, async (_req, _from, signal) => await this.status(signal))
+    // A member that cannot reach some peers asks the ones it can reach where they are.
+    rpc.handle(PEERS_METHOD, async (req) => {
+      const peers = Array.isArray((req as { peers?: unknown }).peers) ? (req as { peers: unknown[] }).peers.filter((p): p is string => typeof p === 'string').slice(0, 64) : []
+      return Object.fromEntries(await Promise.all(peers.map(async (p) => [p, await this.c.knownAddressesOf(p)] as const)))
+    })
   }
 
   stop (): void {
-    for (const m of [PROPOSE_METHOD, JOIN_METHOD, STATUS_METHOD]) this.c.rpc.unhandle(m)
+    for (const m of [PROPOSE_METHOD, JOIN_METHOD, STATUS_METHOD, PEERS_METHOD]) this.c.rpc.unhandle(m)
   }
 
   async join (req: JoinRequest, from: string, signal: AbortSignal): Promise<JoinAnswer> {
