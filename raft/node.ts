@@ -347,11 +347,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         // messages go out; a commit index alone is re-learnt after a crash (etcd's MustSync).
         const hs = rd.hardState
         const sync = rd.snapshot !== null || rd.entries.length > 0 || (hs !== null && (hs.term !== this.durableHard.term || hs.vote !== this.durableHard.vote))
-        await this.opts.store.save({
+        const saving = this.opts.store.save({
           ...(rd.snapshot !== null ? { snapshot: rd.snapshot } : {}),
           ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
           ...(hs !== null ? { hardState: hs } : {})
         }, { sync })
+        // Nothing below depends on a commit-index-only write: let it land in the background
+        // (the store keeps writes in order).
+        if (sync) await saving
+        else saving.catch((err: unknown) => { this.emit('error', err as Error) })
         if (hs !== null) this.durableHard = hs
       }
       if (!this.running) return

@@ -38,6 +38,8 @@ export interface ObjectStoreOptions {
   historySize?: number
   /** Told when a watch callback throws (that watch is stopped). Default: printed with console.error. */
   onWatchError?: (err: unknown) => void
+  /** Told when writing the applied state to disk fails (the Raft log still has it). Default: printed with console.error. */
+  onPersistError?: (err: unknown) => void
   /** Scope and subresources of each kind. Default: the KINDS table (kinds.ts). */
   kinds?: KindLookup
 }
@@ -51,12 +53,14 @@ export class ObjectStore implements StateMachine, ObjectReader {
   private persistence: StorePersistence | null = null
   private waiters: Waiter[] = []
   private applied = 0
+  private readonly onPersistError: (err: unknown) => void
   private closed = false
 
   /** A store in memory only. Use ObjectStore.open({ dir }) for one kept on disk. */
   constructor (opts: Omit<ObjectStoreOptions, 'dir'> = {}) {
     this.kinds = opts.kinds ?? kindFor
     const onError = opts.onWatchError ?? ((err: unknown) => { console.error('A watch callback threw; the watch was stopped:', err) })
+    this.onPersistError = opts.onPersistError ?? ((err: unknown) => { console.error('Writing the applied state to disk failed; a restart re-applies it from the Raft log:', err) })
     this.hub = new WatchHub(opts.historySize ?? 10_000, 0, onError)
   }
 
@@ -87,7 +91,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
     return this.hub.historyStart
   }
 
-  apply (entries: readonly Entry[]): Promise<ApplyResult[]> {
+  apply (entries: readonly Entry[]): ApplyResult[] {
     this.assertOpen()
     const results: ApplyResult[] = []
     const touched = new Map<string, KObject | null>()
@@ -109,8 +113,12 @@ export class ObjectStore implements StateMachine, ObjectReader {
       }
     }
     this.releaseWaiters()
-    if (this.persistence === null || entries.length === 0) return Promise.resolve(results)
-    return this.persistence.write(touched, this.applied).then(() => results)
+    if (this.persistence === null || entries.length === 0) return results
+    // Written in the background, in order (the store queues and batches writes): proposers
+    // need not wait for it. The Raft log is the durable source; after a crash, entries past
+    // the appliedIndex that reached the disk are applied again.
+    this.persistence.write(touched, this.applied).catch((err: unknown) => { this.onPersistError(err) })
+    return results
   }
 
   /** The whole state as msgpack { appliedIndex, objects } (objects sorted, so equal states give equal bytes). */
