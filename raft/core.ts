@@ -20,87 +20,14 @@ import { Progress } from './progress.ts'
 import { committedIndex } from './quorum.ts'
 import { RaftLog, assert } from './raft-log.ts'
 import { ReadOnly } from './read-only.ts'
+import { broadcastHeartbeat, flushBroadcast, sendAppend, sendSnapshotChunk } from './replication.ts'
 import { stepCandidate } from './step-candidate.ts'
 import { handleAppend, handleHeartbeat, handleSnapshotChunk, stepFollower } from './step-follower.ts'
 import { stepLeader } from './step-leader.ts'
 import type { ConfChange, Entry, HardState, Message, NodeId, ReadState, Role, Snapshot, SnapshotChunk } from './types.ts'
+import type { ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SoftState } from './core-types.ts'
 
-export interface RaftOptions {
-  /** This node's id. */
-  readonly id: NodeId
-  /** Seeded source of randomness in [0, 1), used for election timeouts only. */
-  readonly random: () => number
-  /** Ticks a follower waits for a leader before campaigning; randomized in [electionTick, 2·electionTick). Default 10. */
-  readonly electionTick?: number
-  /** Ticks between leader heartbeats. Default 1. */
-  readonly heartbeatTick?: number
-  /** AppendEntries messages in flight per follower in replicate state. Default 64. */
-  readonly maxInflight?: number
-  /** Soft cap on entry bytes in one AppendEntries. Default 1 MiB. */
-  readonly maxMsgBytes?: number
-  /** Proposals refused with ProposalQueueFullError beyond this many uncommitted entries. Default 100,000. */
-  readonly maxUncommittedEntries?: number
-  /** InstallSnapshot chunk size. Default 512 KiB. */
-  readonly snapshotChunkBytes?: number
-  /** Pre-vote (dissertation §9.6). Default true. */
-  readonly preVote?: boolean
-  /** Check-quorum: a leader that has not heard from a majority for electionTick steps down. Default true. */
-  readonly checkQuorum?: boolean
-  /** Index the state machine has already applied (its own durable state). Default: the snapshot index. */
-  readonly applied?: number
-  /** Voters of a brand-new cluster; used only when the node has no state at all. */
-  readonly bootstrap?: readonly NodeId[]
-}
-
-export interface RaftState {
-  readonly hardState: HardState
-  readonly snapshot: Snapshot | null
-  readonly entries: Entry[]
-}
-
-export interface SoftState {
-  readonly leader: NodeId | null
-  readonly role: Role
-  readonly term: number
-}
-
-export interface Ready {
-  readonly softState: SoftState | null
-  readonly hardState: HardState | null
-  /** A snapshot received from the leader: persist it (it replaces the log) and restore the state machine from it. */
-  readonly snapshot: Snapshot | null
-  /** Entries to persist. entries[0].index may be <= what is on disk: the stored tail from there is replaced. */
-  readonly entries: Entry[]
-  readonly committedEntries: Entry[]
-  /** Send after persisting. */
-  readonly messages: Message[]
-  /** May be sent before persisting completes. */
-  readonly earlyMessages: Message[]
-  readonly readStates: ReadState[]
-}
-
-export interface ProgressStatus {
-  readonly match: number
-  readonly next: number
-  readonly state: string
-  readonly isLearner: boolean
-  readonly recentActive: boolean
-}
-
-export interface RaftStatus {
-  readonly id: NodeId
-  readonly term: number
-  readonly vote: NodeId | null
-  readonly role: Role
-  readonly leader: NodeId | null
-  readonly commit: number
-  readonly applied: number
-  readonly lastIndex: number
-  readonly voters: NodeId[]
-  readonly learners: NodeId[]
-  /** Leader only: what it knows of each peer. */
-  readonly progress: Record<NodeId, ProgressStatus>
-}
+export type { ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SoftState } from './core-types.ts'
 
 interface IncomingSnapshot {
   readonly meta: SnapshotChunk['meta']
@@ -578,92 +505,13 @@ export class RaftCore {
     return { index, term: this.term }
   }
 
-  /** Send what each follower lacks: new entries, or the new commit index. Batches all proposals since the last call. */
-  flushBroadcast (): void {
-    this.needsBroadcast = false
-    for (const id of this.progress.keys()) this.sendAppend(id, false)
-  }
-
-  /**
-   * Send AppendEntries to `to` as flow control allows; several in a row when pipelining.
-   * With `probe`, send even without new entries (to find the follower's position).
-   */
-  sendAppend (to: NodeId, probe: boolean): void {
-    const pr = this.progress.get(to)
-    if (pr === undefined) return
-    let sentAny = false
-    while (!pr.paused()) {
-      const prevIndex = pr.next - 1
-      const prevTerm = this.log.term(prevIndex)
-      if (prevTerm === undefined || pr.next < this.log.firstIndex) {
-        this.startSnapshot(to, pr)
-        return
-      }
-      const last = this.log.lastIndex()
-      const entries = pr.next <= last ? this.log.slice(pr.next, last, this.maxMsgBytes) : []
-      if (entries.length === 0) {
-        if (probe && !sentAny) {
-          this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: this.log.commit })
-          pr.sentCommit = Math.min(this.log.commit, prevIndex)
-          pr.sentEntries(prevIndex, 0)
-        } else if (!sentAny) {
-          this.sendCommit(to, pr)
-        }
-        return
-      }
-      this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: this.log.commit })
-      // The follower can commit only up to the last entry it gets.
-      pr.sentCommit = Math.min(this.log.commit, (entries[entries.length - 1] as Entry).index)
-      sentAny = true
-      pr.sentEntries((entries[entries.length - 1] as Entry).index, entries.length)
-    }
-    if (!sentAny) this.sendCommit(to, pr)
-  }
-
-  /** Tell a follower about a newer commit index, anchored at what it is known to hold (so it always matches). */
-  private sendCommit (to: NodeId, pr: Progress): void {
-    // Anchored at match: the follower can commit up to there, and learns the rest once it acknowledges more.
-    const canCommit = Math.min(this.log.commit, pr.match)
-    if (canCommit <= pr.sentCommit || pr.state === 'snapshot') return
-    const term = this.log.term(pr.match)
-    if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
-    this.send({ type: 'append', from: this.id, to, term: this.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: this.log.commit })
-    pr.sentCommit = canCommit
-  }
-
-  private startSnapshot (to: NodeId, pr: Progress): void {
-    const snap = this.snapshot
-    assert(snap !== null, 'a compacted log has a snapshot')
-    pr.becomeSnapshot(snap.meta.index, this.now)
-    this.sendSnapshotChunk(to, pr, 0)
-  }
-
-  sendSnapshotChunk (to: NodeId, pr: Progress, offset: number): void {
-    const snap = this.snapshot
-    if (snap === null || pr.snapshot === null) return
-    if (snap.meta.index !== pr.snapshot.index) {
-      // We compacted again mid-transfer: send the newer snapshot from the start.
-      pr.becomeSnapshot(snap.meta.index, this.now)
-      offset = 0
-    }
-    const chunk = snap.data.subarray(offset, offset + this.snapshotChunkBytes)
-    const done = offset + chunk.length >= snap.data.length
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta: snap.meta, offset, chunk, done })
-    pr.snapshot.offset = offset
-    pr.snapshot.sentAt = this.now
-  }
-
-  broadcastHeartbeat (ctx: string | undefined): void {
-    for (const [id, pr] of this.progress) {
-      // Never tell a follower to commit beyond what it is known to hold.
-      const commit = Math.min(pr.match, this.log.commit)
-      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, ...(ctx !== undefined ? { ctx } : {}) })
-    }
-  }
-
-  sendTimeoutNow (to: NodeId): void {
-    this.send({ type: 'timeout-now', from: this.id, to, term: this.term })
-  }
+  /** Send what each follower lacks: new entries, or the new commit index (replication.ts). */
+  flushBroadcast (): void { flushBroadcast(this) }
+  /** AppendEntries to `to` as flow control allows; with `probe`, even without new entries (replication.ts). */
+  sendAppend (to: NodeId, probe: boolean): void { sendAppend(this, to, probe) }
+  sendSnapshotChunk (to: NodeId, pr: Progress, offset: number): void { sendSnapshotChunk(this, to, pr, offset) }
+  broadcastHeartbeat (ctx: string | undefined): void { broadcastHeartbeat(this, ctx) }
+  sendTimeoutNow (to: NodeId): void { this.send({ type: 'timeout-now', from: this.id, to, term: this.term }) }
 
   /** Commit by the quorum of matchIndex, only for an entry of the current term (§5.4.2). */
   maybeCommit (): boolean {

@@ -1,0 +1,81 @@
+// The core's public shapes: its options, the state it starts from, the Ready it hands out,
+// and its status. Kept apart from core.ts so the state machine file holds only behaviour.
+
+import type { Entry, HardState, Message, NodeId, ReadState, Role, Snapshot } from './types.ts'
+
+export interface RaftOptions {
+  /** This node's id. */
+  readonly id: NodeId
+  /** Seeded source of randomness in [0, 1), used for election timeouts only. */
+  readonly random: () => number
+  /** Ticks a follower waits for a leader before campaigning; randomized in [electionTick, 2·electionTick). Default 10. */
+  readonly electionTick?: number
+  /** Ticks between leader heartbeats. Default 1. */
+  readonly heartbeatTick?: number
+  /** AppendEntries messages in flight per follower in replicate state. Default 64. */
+  readonly maxInflight?: number
+  /** Soft cap on entry bytes in one AppendEntries. Default 1 MiB. */
+  readonly maxMsgBytes?: number
+  /** Proposals refused with ProposalQueueFullError beyond this many uncommitted entries. Default 100,000. */
+  readonly maxUncommittedEntries?: number
+  /** InstallSnapshot chunk size. Default 512 KiB. */
+  readonly snapshotChunkBytes?: number
+  /** Pre-vote (dissertation §9.6). Default true. */
+  readonly preVote?: boolean
+  /** Check-quorum: a leader that has not heard from a majority for electionTick steps down. Default true. */
+  readonly checkQuorum?: boolean
+  /** Index the state machine has already applied (its own durable state). Default: the snapshot index. */
+  readonly applied?: number
+  /** Voters of a brand-new cluster; used only when the node has no state at all. */
+  readonly bootstrap?: readonly NodeId[]
+}
+
+export interface RaftState {
+  readonly hardState: HardState
+  readonly snapshot: Snapshot | null
+  readonly entries: Entry[]
+}
+
+export interface SoftState {
+  readonly leader: NodeId | null
+  readonly role: Role
+  readonly term: number
+}
+
+export interface Ready {
+  readonly softState: SoftState | null
+  readonly hardState: HardState | null
+  /** A snapshot received from the leader: persist it (it replaces the log) and restore the state machine from it. */
+  readonly snapshot: Snapshot | null
+  /** Entries to persist. entries[0].index may be <= what is on disk: the stored tail from there is replaced. */
+  readonly entries: Entry[]
+  readonly committedEntries: Entry[]
+  /** Send after persisting. */
+  readonly messages: Message[]
+  /** May be sent before persisting completes. */
+  readonly earlyMessages: Message[]
+  readonly readStates: ReadState[]
+}
+
+export interface ProgressStatus {
+  readonly match: number
+  readonly next: number
+  readonly state: string
+  readonly isLearner: boolean
+  readonly recentActive: boolean
+}
+
+export interface RaftStatus {
+  readonly id: NodeId
+  readonly term: number
+  readonly vote: NodeId | null
+  readonly role: Role
+  readonly leader: NodeId | null
+  readonly commit: number
+  readonly applied: number
+  readonly lastIndex: number
+  readonly voters: NodeId[]
+  readonly learners: NodeId[]
+  /** Leader only: what it knows of each peer. */
+  readonly progress: Record<NodeId, ProgressStatus>
+}

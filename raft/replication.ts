@@ -1,0 +1,91 @@
+// Leader-side replication: what goes to each follower and when — AppendEntries under flow
+// control (probe / pipelined replicate / snapshot), commit-index updates, InstallSnapshot
+// chunks, heartbeats. Functions over the core's state; they only queue messages (r.send).
+
+import type { RaftCore } from './core.ts'
+import type { Progress } from './progress.ts'
+import { assert } from './raft-log.ts'
+import type { Entry, NodeId } from './types.ts'
+
+/** Send what each follower lacks: new entries, or the new commit index. Batches all proposals since the last call. */
+export function flushBroadcast (r: RaftCore): void {
+  r.needsBroadcast = false
+  for (const id of r.progress.keys()) sendAppend(r, id, false)
+}
+
+/**
+ * Send AppendEntries to `to` as flow control allows; several in a row when pipelining.
+ * With `probe`, send even without new entries (to find the follower's position).
+ */
+export function sendAppend (r: RaftCore, to: NodeId, probe: boolean): void {
+  const pr = r.progress.get(to)
+  if (pr === undefined) return
+  let sentAny = false
+  while (!pr.paused()) {
+    const prevIndex = pr.next - 1
+    const prevTerm = r.log.term(prevIndex)
+    if (prevTerm === undefined || pr.next < r.log.firstIndex) {
+      startSnapshot(r, to, pr)
+      return
+    }
+    const last = r.log.lastIndex()
+    const entries = pr.next <= last ? r.log.slice(pr.next, last, r.maxMsgBytes) : []
+    if (entries.length === 0) {
+      if (probe && !sentAny) {
+        r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit })
+        pr.sentCommit = Math.min(r.log.commit, prevIndex)
+        pr.sentEntries(prevIndex, 0)
+      } else if (!sentAny) {
+        sendCommit(r, to, pr)
+      }
+      return
+    }
+    r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit })
+    // The follower can commit only up to the last entry it gets.
+    pr.sentCommit = Math.min(r.log.commit, (entries[entries.length - 1] as Entry).index)
+    sentAny = true
+    pr.sentEntries((entries[entries.length - 1] as Entry).index, entries.length)
+  }
+  if (!sentAny) sendCommit(r, to, pr)
+}
+
+/** Tell a follower about a newer commit index, anchored at what it is known to hold (so it always matches). */
+function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
+  // Anchored at match: the follower can commit up to there, and learns the rest once it acknowledges more.
+  const canCommit = Math.min(r.log.commit, pr.match)
+  if (canCommit <= pr.sentCommit || pr.state === 'snapshot') return
+  const term = r.log.term(pr.match)
+  if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
+  r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit })
+  pr.sentCommit = canCommit
+}
+
+function startSnapshot (r: RaftCore, to: NodeId, pr: Progress): void {
+  const snap = r.snapshot
+  assert(snap !== null, 'a compacted log has a snapshot')
+  pr.becomeSnapshot(snap.meta.index, r.now)
+  sendSnapshotChunk(r, to, pr, 0)
+}
+
+export function sendSnapshotChunk (r: RaftCore, to: NodeId, pr: Progress, offset: number): void {
+  const snap = r.snapshot
+  if (snap === null || pr.snapshot === null) return
+  if (snap.meta.index !== pr.snapshot.index) {
+    // We compacted again mid-transfer: send the newer snapshot from the start.
+    pr.becomeSnapshot(snap.meta.index, r.now)
+    offset = 0
+  }
+  const chunk = snap.data.subarray(offset, offset + r.snapshotChunkBytes)
+  const done = offset + chunk.length >= snap.data.length
+  r.send({ type: 'snapshot', from: r.id, to, term: r.term, meta: snap.meta, offset, chunk, done })
+  pr.snapshot.offset = offset
+  pr.snapshot.sentAt = r.now
+}
+
+export function broadcastHeartbeat (r: RaftCore, ctx: string | undefined): void {
+  for (const [id, pr] of r.progress) {
+    // Never tell a follower to commit beyond what it is known to hold.
+    const commit = Math.min(pr.match, r.log.commit)
+    r.send({ type: 'heartbeat', from: r.id, to: id, term: r.term, commit, ...(ctx !== undefined ? { ctx } : {}) })
+  }
+}
