@@ -12,6 +12,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { describeAddress } from './address.ts'
 import { NotInClusterError } from './errors.ts'
 import './xsalsa20-memory-fix.ts'
+import './yamux-window-fix.ts'
 
 /** Sent by both sides under pnet's cipher; 16 bytes. Decrypts to itself only with the same key. */
 const KEY_CHECK = new TextEncoder().encode('/flotilla/psk/1\n')
