@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { onInterrupt } from './temp-dirs.ts'
+import { waitFor } from '../e2e/harness/wait.ts'
 
 export interface ExitInfo {
   readonly code: number | null
@@ -182,25 +183,9 @@ export async function sleep (ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/** Poll `check` until it returns a value other than undefined/null/false; throws with `what` and the last result after `timeoutMs`. */
+/** Poll `check` until it returns a value other than undefined/null/false (the e2e harness's waitFor). */
 export async function waitUntil<T> (what: string, check: () => Promise<T | undefined | null | false>, timeoutMs: number, intervalMs = 100, lastSeen?: () => unknown): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown = 'never checked'
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== null && v !== false) return v
-      last = v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() >= deadline) {
-      if (lastSeen !== undefined) last = lastSeen()
-      const detail = last instanceof Error ? `${last.name}: ${last.message}` : JSON.stringify(last)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last: ${(detail ?? String(last)).slice(0, 1000)})`)
-    }
-    await sleep(intervalMs)
-  }
+  return await waitFor(what, check, { timeoutMs, intervalMs, ...(lastSeen !== undefined ? { lastSeen } : {}) })
 }
 
 /** FLOTILLA_BENCH_KEEP=1: keep the temp dirs (data and logs) of a cluster whose suite failed. */

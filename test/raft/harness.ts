@@ -135,6 +135,25 @@ export class Harness {
     return msgs.length > 0
   }
 
+  /**
+   * Like stabilize, but messages `hold` picks are taken out of the network and returned
+   * instead of delivered (to delay, reorder or drop them by hand).
+   */
+  settleHolding (hold: (m: Message) => boolean, maxRounds = 1000): Message[] {
+    const held: Message[] = []
+    for (let i = 0; i < maxRounds; i++) {
+      this.processReadies()
+      const ms = this.queue.splice(0)
+      if (ms.length === 0) return held
+      for (const m of ms) {
+        this.observe?.(m)
+        if (hold(m)) held.push(m)
+        else this.nodes.get(m.to)?.core.step(m)
+      }
+    }
+    throw new Error('cluster did not settle')
+  }
+
   /** Run until no node has work and no message is in flight. */
   stabilize (maxRounds = 1000): void {
     for (let i = 0; i < maxRounds; i++) {

@@ -73,20 +73,7 @@ describe('InstallSnapshot completes despite a follower going back (§7)', () => 
     const snap = a.compact(new Uint8Array(12).fill(7))!
     h.heal()
 
-    // Deliver everything until quiet, except messages `hold` picks, which are returned.
-    const settle = (hold: (m: Message) => boolean = () => false): Message[] => {
-      const held: Message[] = []
-      for (let i = 0; i < 100; i++) {
-        h.processReadies()
-        const ms = h.queue.splice(0)
-        if (ms.length === 0) return held
-        for (const m of ms) {
-          if (hold(m)) held.push(m)
-          else h.core(m.to).step(m)
-        }
-      }
-      throw new Error('did not settle')
-    }
+    const settle = (hold: (m: Message) => boolean = () => false): Message[] => h.settleHolding(hold)
     const snapResp = (offset: number) => (m: Message): boolean => m.type === 'snapshot-resp' && m.from === 'c' && m.offset === offset
 
     a.tick()
