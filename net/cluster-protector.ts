@@ -11,6 +11,7 @@ import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnect
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { describeAddress } from './address.ts'
 import { NotInClusterError } from './errors.ts'
+import { coalesceSocketWrites } from './socket-coalescing.ts'
 import './xsalsa20-memory-fix.ts'
 import './yamux-window-fix.ts'
 
@@ -50,6 +51,8 @@ class ClusterProtector implements ConnectionProtector {
 
   async protect (connection: MessageStream, options?: AbortOptions): Promise<MessageStream> {
     const signal = options?.signal ?? AbortSignal.timeout(this.timeout)
+    // The raw connection: a TCP socket underneath when the transport is TCP.
+    coalesceSocketWrites((connection as { socket?: unknown }).socket)
     // Fails (unnamed) if the remote says nothing at all: not necessarily a key problem.
     const boxed = await this.pnet.protect(connection, { ...options, signal })
     const bytes = byteStream(boxed)
