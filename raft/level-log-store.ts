@@ -46,12 +46,17 @@ export const levelLogKeys = {
   firstIndex: text.encode('first-index')
 } as const
 
+/** How long an unsynced commit-index update may wait for a batch to ride along with. */
+const DEFERRED_HARD_STATE_MS = 200
+
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 interface Waiter { resolve: () => void, reject: (err: Error) => void }
 
 export class LevelLogStore implements LogStore {
   /** Synced batches written so far; fewer than save() calls when group commit coalesced them. */
   syncedBatches = 0
+  /** Batches written so far, synced or not. */
+  batchesWritten = 0
 
   private db: Level<Uint8Array, Uint8Array> | null = null
   private closed = false
@@ -66,6 +71,9 @@ export class LevelLogStore implements LogStore {
   /** Some queued update asked for durability: the next batch is synced. */
   private queueSync = false
   private flushing: Promise<void> | null = null
+  /** An unsynced hard state waiting for the next batch (see defer). */
+  private deferred: Op | null = null
+  private deferTimer: ReturnType<typeof setTimeout> | null = null
   private sweeping: Promise<void> | null = null
   private readonly onWarning: (message: string) => void
 
@@ -76,7 +84,10 @@ export class LevelLogStore implements LogStore {
   async load (): Promise<PersistedState> {
     this.assertUsable()
     if (this.db === null) this.db = await this.open()
-    else await this.flushing
+    else {
+      if (this.deferred !== null) await this.enqueue([], false)
+      await this.flushing
+    }
     const db = this.db
     try {
       return await this.read(db)
@@ -147,11 +158,31 @@ export class LevelLogStore implements LogStore {
       for (let i = end + 1; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
       last = end
     }
-    if (update.hardState !== undefined) ops.push(put(levelLogKeys.hardState, encodeHardState(update.hardState)))
+    const sync = options.sync ?? true
+    if (update.hardState !== undefined) {
+      const op = put(levelLogKeys.hardState, encodeHardState(update.hardState))
+      if (!sync && ops.length === 0) return this.defer(op)
+      ops.push(op)
+    }
     this.firstIndex = first
     this.lastIndex = last
     this.snapshotIndex = snapshotIndex
-    return await this.enqueue(ops, options.sync ?? true)
+    return await this.enqueue(ops, sync)
+  }
+
+  /**
+   * An unsynced hard-state-only update (a new commit index) costs a LevelDB write of its own
+   * for nothing a crash needs: it rides along with the next batch instead, or goes out on its
+   * own after DEFERRED_HARD_STATE_MS of quiet (and at close). A later hard state supersedes it.
+   */
+  private defer (op: Op): void {
+    this.deferred = op
+    if (this.deferTimer !== null) return
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = null
+      if (this.deferred !== null && !this.closed && this.failure === null) this.enqueue([], false).catch(() => {})
+    }, DEFERRED_HARD_STATE_MS)
+    this.deferTimer.unref?.()
   }
 
   async compact (snapshot: Snapshot, throughIndex: number): Promise<void> {
@@ -178,6 +209,9 @@ export class LevelLogStore implements LogStore {
 
   /** Waits for queued saves to be written, then closes the db. Closing twice is fine. */
   async close (): Promise<void> {
+    if (this.deferTimer !== null) clearTimeout(this.deferTimer)
+    this.deferTimer = null
+    if (this.deferred !== null && this.db !== null && this.failure === null) await this.enqueue([], false).catch(() => {})
     this.closed = true
     await this.flushing
     await this.sweeping
@@ -201,6 +235,11 @@ export class LevelLogStore implements LogStore {
 
   private enqueue (ops: Op[], sync: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.deferred !== null) {
+        // First, so a hard state in `ops` wins over it.
+        this.queue.push(this.deferred)
+        this.deferred = null
+      }
       for (const op of ops) this.queue.push(op)
       if (sync) this.queueSync = true
       this.waiters.push({ resolve, reject })
@@ -226,6 +265,7 @@ export class LevelLogStore implements LogStore {
             else batch.del(op.key)
           }
           await batch.write({ sync })
+          this.batchesWritten++
           if (sync) this.syncedBatches++
         }
         for (const waiter of waiters) waiter.resolve()

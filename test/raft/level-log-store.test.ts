@@ -1,7 +1,7 @@
 // LevelLogStore runs the LogStore contract, then what only a disk has: the data-dir lock,
 // checksums (a torn tail is dropped, other damage is refused), and group commit.
 
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
@@ -184,6 +184,41 @@ describe('LevelLogStore on disk', () => {
     expect(s.syncedBatches).toBe(synced)
     await s.close()
     expect((await store().load()).hardState).toStrictEqual(commitAt(3))
+  })
+
+  it('lets a commit-index-only update ride along with the next batch instead of writing its own', async () => {
+    const s = store()
+    await s.load()
+    await s.save({ entries: entries(1, 3), hardState: commitAt(1) })
+    const before = s.batchesWritten
+    await s.save({ hardState: commitAt(2) }, { sync: false })
+    await s.save({ hardState: commitAt(3) }, { sync: false })
+    expect(s.batchesWritten).toBe(before)
+    await s.save({ entries: entries(4, 4) })
+    expect(s.batchesWritten).toBe(before + 1)
+    // A crash right now (no close) keeps what that batch carried.
+    const copy = await tempDir()
+    try {
+      await cp(dir, copy, { recursive: true })
+      await rm(join(copy, 'LOCK'), { force: true })
+      const crashed = new LevelLogStore(copy)
+      expect((await crashed.load()).hardState).toStrictEqual(commitAt(3))
+      await crashed.close()
+    } finally {
+      await rm(copy, { recursive: true, force: true })
+    }
+  })
+
+  it('writes a lone commit-index-only update on its own after a short quiet spell', async () => {
+    const s = store()
+    await s.load()
+    await s.save({ entries: entries(1, 3), hardState: commitAt(1) })
+    const before = s.batchesWritten
+    await s.save({ hardState: commitAt(3) }, { sync: false })
+    const deadline = Date.now() + 5_000
+    while (s.batchesWritten === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(s.batchesWritten).toBe(before + 1)
+    expect((await s.load()).hardState).toStrictEqual(commitAt(3))
   })
 
   it('compaction removes the old entries from disk in the background, and load starts after them', async () => {
