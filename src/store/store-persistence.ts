@@ -3,9 +3,11 @@
 // (`obj/group/kind/namespace/name` → msgpack), plus `applied-index`.
 //
 // Writes are not synced: the Raft log is the durable source, and the driver re-applies every
-// entry after the appliedIndex found here. Each write is ONE level batch (objects and
-// appliedIndex together), so what is on disk is always the state as of some applied index.
-// Batches are written in call order.
+// entry after the appliedIndex found here (or restores its snapshot when the log no longer
+// reaches back that far). Each batch holds objects and appliedIndex together, so what is on
+// disk is always the state as of some applied index. Applies that come within
+// COALESCE_MS of each other share one batch (the later state of a key wins): one LevelDB
+// write per burst instead of one per apply. Batches are written in call order.
 
 import { Level } from 'level'
 import { Packr } from 'msgpackr'
@@ -15,17 +17,35 @@ import type { KObject } from './types.ts'
 const packr = new Packr({ useRecords: false })
 const OBJECT_PREFIX = 'obj/'
 const APPLIED_KEY = 'applied-index'
+/** How long an apply's objects may wait for later applies to share their batch. */
+const COALESCE_MS = 20
 
 /** The key of an object on disk. */
 export function diskKey (obj: KObject): string {
   return OBJECT_PREFIX + objectKey(refOf(obj))
 }
 
+interface Deferred { promise: Promise<void>, resolve: () => void, reject: (err: unknown) => void }
+
+function deferred (): Deferred {
+  let resolve: () => void = () => {}
+  let reject: (err: unknown) => void = () => {}
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
 
 export class StorePersistence {
+  /** LevelDB batches written so far. */
+  batchesWritten = 0
   private writing: Promise<void> = Promise.resolve()
   private failure: Error | null = null
+  /** Objects of applies not yet handed to LevelDB (null = deleted), and their applied index. */
+  private pending = new Map<string, KObject | null>()
+  private pendingIndex = 0
+  private pendingDone: Deferred | null = null
+  private timer: ReturnType<typeof setTimeout> | null = null
 
   private constructor (private readonly db: Level<string, Uint8Array>, readonly dir: string) {}
 
@@ -46,16 +66,23 @@ export class StorePersistence {
     return { persistence: new StorePersistence(db, dir), objects, appliedIndex }
   }
 
-  /** Write the final state of the objects one apply touched (null = deleted) and the new appliedIndex. */
+  /**
+   * Record the final state of the objects one apply touched (null = deleted) and the new
+   * appliedIndex. Resolves once the batch carrying them is written.
+   */
   async write (touched: ReadonlyMap<string, KObject | null>, appliedIndex: number): Promise<void> {
-    const ops: Op[] = []
-    for (const [key, obj] of touched) ops.push(obj === null ? { type: 'del', key } : { type: 'put', key, value: packr.pack(obj) })
-    ops.push({ type: 'put', key: APPLIED_KEY, value: packr.pack(appliedIndex) })
-    await this.enqueue(ops)
+    if (this.failure !== null) throw this.failure
+    for (const [key, obj] of touched) this.pending.set(key, obj)
+    this.pendingIndex = appliedIndex
+    this.pendingDone ??= deferred()
+    const done = this.pendingDone.promise
+    this.timer ??= setTimeout(() => { this.flushPending() }, COALESCE_MS)
+    await done
   }
 
   /** Replace everything (a restored snapshot): delete `oldKeys`, put `objects`, in one batch. */
   async replace (oldKeys: Iterable<string>, objects: readonly KObject[], appliedIndex: number): Promise<void> {
+    this.flushPending()
     const ops: Op[] = []
     const fresh = new Set<string>()
     for (const obj of objects) {
@@ -68,10 +95,25 @@ export class StorePersistence {
     await this.enqueue(ops)
   }
 
-  /** Wait for queued writes, then close. */
+  /** Write what is pending, wait for queued writes, then close. */
   async close (): Promise<void> {
+    this.flushPending()
     await this.writing.catch(() => {})
     await this.db.close()
+  }
+
+  /** Hand the pending objects to LevelDB as one batch (after the batches queued before it). */
+  private flushPending (): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    const done = this.pendingDone
+    if (done === null) return
+    const ops: Op[] = []
+    for (const [key, obj] of this.pending) ops.push(obj === null ? { type: 'del', key } : { type: 'put', key, value: packr.pack(obj) })
+    ops.push({ type: 'put', key: APPLIED_KEY, value: packr.pack(this.pendingIndex) })
+    this.pending = new Map()
+    this.pendingDone = null
+    this.enqueue(ops).then(done.resolve, done.reject)
   }
 
   private async enqueue (ops: Op[]): Promise<void> {
@@ -79,6 +121,7 @@ export class StorePersistence {
       if (this.failure !== null) throw this.failure
       try {
         await this.db.batch(ops)
+        this.batchesWritten++
       } catch (err) {
         // What is on disk is now behind memory; later writes would leave a gap, so refuse them.
         this.failure = new Error(`Writing the object store in ${this.dir} failed: ${(err as Error).message}`, { cause: err })

@@ -9,6 +9,7 @@ import { Rng } from '../../sim/rng.ts'
 import type { Entry } from '../../../raft/types.ts'
 import { GoneError } from '../../../src/store/errors.ts'
 import { ObjectStore } from '../../../src/store/object-store.ts'
+import { diskKey, StorePersistence } from '../../../src/store/store-persistence.ts'
 import type { KObject, StoreCommand } from '../../../src/store/types.ts'
 import { entry, Feeder, namespace, pod } from './helpers.ts'
 
@@ -96,6 +97,24 @@ describe('persistence', () => {
     const reopened = await open(dir)
     expect(reopened.appliedIndex).toBe(2)
     expect(names(reopened)).toEqual(['default/from-snapshot@2'])
+  })
+
+  it('writes applies that come close together as one batch, the later state of an object winning', async () => {
+    const dir = await tempDir()
+    const { persistence } = await StorePersistence.open(dir)
+    const cm = (name: string, v: string): KObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } })
+    const writes: Array<Promise<void>> = []
+    for (let i = 1; i <= 50; i++) writes.push(persistence.write(new Map([[diskKey(cm('same', String(i))), cm('same', String(i))], [diskKey(cm(`n${i}`, 'x')), cm(`n${i}`, 'x')]]), i))
+    writes.push(persistence.write(new Map([[diskKey(cm('n7', 'x')), null]]), 51))
+    await Promise.all(writes)
+    expect(persistence.batchesWritten).toBe(1)
+    await persistence.close()
+    const reopened = await StorePersistence.open(dir)
+    await reopened.persistence.close()
+    expect(reopened.appliedIndex).toBe(51)
+    expect(reopened.objects).toHaveLength(50)
+    expect(reopened.objects.find((o) => o.metadata.name === 'same')?.data).toEqual({ v: '50' })
+    expect(reopened.objects.some((o) => o.metadata.name === 'n7')).toBe(false)
   })
 
   it('refuses a second opener of the same directory', async () => {
