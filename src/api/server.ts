@@ -181,15 +181,25 @@ export class ApiServer {
   }
 
   private context (req: IncomingMessage, res: ServerResponse, url: URL, r: Extract<Route, { type: 'resource' }>): RequestContext {
-    const gone = new AbortController()
-    res.on('close', () => gone.abort())
+    // One controller per request: aborted when the client goes away before the answer is
+    // complete, or when the request times out. (AbortSignal.any/timeout per request, and an
+    // abort on every normal close, cost measurable CPU on the write path.)
+    const controller = new AbortController()
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException('The request took longer than the server allows', 'TimeoutError'))
+    }, this.options.requestTimeoutMs)
+    timer.unref()
+    res.on('close', () => {
+      clearTimeout(timer)
+      if (!res.writableFinished) controller.abort()
+    })
     return {
       req,
       res,
       url,
       route: r,
       backend: this.options.backend,
-      signal: AbortSignal.any([gone.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
+      signal: controller.signal,
       maxBodyBytes: this.options.maxBodyBytes,
       resourceVersionWaitMs: this.options.resourceVersionWaitMs,
       watchTimeoutSeconds: this.options.watchTimeoutSeconds,
