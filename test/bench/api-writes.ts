@@ -40,6 +40,8 @@ const CELLS: readonly Cell[] = [
 const TARGET_THROUGHPUT_RATIO = 2
 
 interface Timing {
+  /** Untimed load on a fresh cluster before its first cell. */
+  readonly systemWarmupMs: number
   readonly warmupMs: number
   readonly durationMs: number
   readonly repeats: number
@@ -57,8 +59,8 @@ export const apiWritesSuite: Suite = {
 
 async function measureApiWrites (opts: BenchOptions, lockNote: string | null): Promise<SuiteResult> {
   const timing: Timing = opts.quick
-    ? { warmupMs: 500, durationMs: 2_000, repeats: 1 }
-    : { warmupMs: 1_500, durationMs: 5_000, repeats: 3 }
+    ? { systemWarmupMs: 2_000, warmupMs: 500, durationMs: 2_000, repeats: 1 }
+    : { systemWarmupMs: 5_000, warmupMs: 1_500, durationMs: 5_000, repeats: 3 }
   const etcd = await findEtcd()
   const notes: string[] = lockNote === null ? [] : [lockNote]
   if ('missing' in etcd) {
@@ -72,6 +74,10 @@ async function measureApiWrites (opts: BenchOptions, lockNote: string | null): P
     const order = rep % 2 === 1 ? systems : [...systems].reverse()
     for (const name of order) {
       await withSystem(name, etcd, opts.log, async (system) => {
+        // Steady state, not start-up: a JIT runtime (Node) compiles its hot paths during the
+        // first seconds of load, a Go binary does not need to. Both systems get the same
+        // untimed load first.
+        await runLoad(system, { concurrency: 16, order: await followerFirstOrder(system), warmupMs: 0, durationMs: timing.systemWarmupMs, prefix: `w${rep}-warm` })
         for (const cell of CELLS) {
           const leader = await system.leader()
           const members = cell.via === 'spread' ? await followerFirstOrder(system) : cell.via === 'leader' ? [leader] : [system.members().find((m) => m !== leader) as string]
@@ -140,7 +146,7 @@ async function measureApiWrites (opts: BenchOptions, lockNote: string | null): P
     suite: 'api-writes',
     description: DESCRIPTION,
     tables: [{
-      title: `api-writes: medians of ${timing.repeats} run(s) × ${timing.durationMs / 1000} s (after ${timing.warmupMs / 1000} s warm-up), fresh 3-member cluster per run and system; ~100-byte values`,
+      title: `api-writes: medians of ${timing.repeats} run(s) × ${timing.durationMs / 1000} s (after ${timing.warmupMs / 1000} s warm-up), fresh 3-member cluster per run and system, warmed by ${timing.systemWarmupMs / 1000} s of untimed 16-client load; ~100-byte values`,
       columns: [
         { key: 'clients', header: 'clients' },
         { key: 'system', header: 'system' },
