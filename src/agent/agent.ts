@@ -25,6 +25,9 @@ import { AgentBackend } from './api-backend.ts'
 import { dataPaths, decodeJoinToken, encodeJoinToken, newClusterSecrets, readClusterSecrets, writeClusterSecrets, type ClusterSecrets } from './cluster-files.ts'
 import { ClusterService, JOIN_METHOD, PEERS_METHOD, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
 import { MembershipManager } from './membership-manager.ts'
+import { leaderRoles, nodeRoles } from './role-registry.ts'
+import { LeaderDuties, startRoles, stopRoles, type Role, type RoleContext } from './roles.ts'
+import { realClock } from '../controllers/clock.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
 
@@ -49,6 +52,8 @@ export interface AgentOptions {
   heartbeatTick?: number
   /** A voter silent this long is replaced by a caught-up learner. Default 3000 ms. */
   voterGraceMs?: number
+  /** Container runtime of this node's kubelet. Default: docker. */
+  runtime?: 'docker' | 'fake'
   log?: (line: string) => void
 }
 
@@ -78,6 +83,8 @@ export class Agent {
   private book!: AddressBook
   private membership!: MembershipManager
   private secrets!: ClusterSecrets
+  private leaderDuties: LeaderDuties | undefined
+  private localRoles: Role[] = []
   private stopped = false
   /** Set once the agent created a new cluster in this start. */
   created = false
@@ -198,9 +205,26 @@ export class Agent {
     await this.raft.start()
     this.book.start()
     this.membership.start()
+    const roles: RoleContext = {
+      backend: this.backend,
+      nodeName: this.name,
+      nodeIp: this.opts.host ?? '127.0.0.1',
+      dataDir: dir,
+      runtime: this.opts.runtime ?? 'docker',
+      clock: realClock,
+      silenceOf: (peer) => {
+        const ms = this.transport.silenceOf(peer)
+        return Number.isFinite(ms) ? ms : undefined
+      },
+      log: (line) => { this.log(line) }
+    }
+    this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })
+    this.localRoles = nodeRoles(roles)
     this.raft.on('leader:change', (leader) => {
       if (leader === this.host.peerId) void this.onLeadership()
+      this.leaderDuties?.leadership(leader === this.host.peerId)
     })
+    if (this.raft.isLeader) this.leaderDuties.leadership(true)
 
     const apiOn = (port: number): ApiServer => createApiServer({
       backend: this.backend,
@@ -223,6 +247,7 @@ export class Agent {
     if (hasState && this.opts.join !== undefined) this.host.dial(this.opts.join).catch(() => {})
     await writeKubeconfig(paths.kubeconfig, { server: this.apiUrl, token: this.secrets.apiToken, clusterName: 'flotilla', userName: 'admin' })
     void this.register(identity)
+    await startRoles(this.localRoles, (line) => { this.log(line) })
   }
 
   /** SIGTERM: a leader hands leadership to a caught-up voter first, then everything stops. */
@@ -234,6 +259,8 @@ export class Agent {
     } catch (err) {
       this.log(`leadership hand-over failed: ${(err as Error).message}`)
     }
+    await this.leaderDuties?.stop()
+    await stopRoles(this.localRoles, (line) => { this.log(line) })
     this.membership?.stop()
     this.book?.stop()
     await this.api?.stop()

@@ -53,6 +53,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     ...(args.string('join') !== undefined ? { join: args.string('join') as string } : {}),
     ...(args.string('token') !== undefined ? { token: args.string('token') as string } : {}),
     mdns: args.bool('mdns'),
+    runtime,
     log: (line) => { io.stderr.write(`${line}\n`) }
   }
   const agent = new Agent(opts)

@@ -1,0 +1,14 @@
+// Which roles an agent runs. One line per role; each role's module builds it from the
+// RoleContext.
+
+import type { Role, RoleContext } from './roles.ts'
+
+/** Roles that run only on the leader, started in this order (stopped in reverse). */
+export function leaderRoles (_ctx: RoleContext): Role[] {
+  return []
+}
+
+/** Roles that run on every agent. */
+export function nodeRoles (_ctx: RoleContext): Role[] {
+  return []
+}
