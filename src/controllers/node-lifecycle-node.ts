@@ -99,3 +99,20 @@ export function taintsFor (node: KObject, verdict: Verdict, now: string): Taint[
   if (next.length === current.length && next.every((t, i) => t === current[i])) return undefined
   return next as Taint[]
 }
+
+/**
+ * The pod's status with its Ready and ContainersReady conditions False, or undefined if none
+ * is True: a pod on a silent node cannot be trusted to serve (Kubernetes' MarkPodsNotReady),
+ * so Services stop sending it traffic before it is evicted.
+ */
+export function podStatusNotReady (pod: KObject, now: string): Record<string, unknown> | undefined {
+  const status = isRecord(pod.status) ? pod.status : {}
+  if (!Array.isArray(status.conditions)) return undefined
+  let changed = false
+  const conditions = (status.conditions as unknown[]).map((c) => {
+    if (!isCondition(c) || (c.type !== 'Ready' && c.type !== 'ContainersReady') || c.status !== 'True') return c
+    changed = true
+    return { ...c, status: 'False', lastTransitionTime: now }
+  })
+  return changed ? { ...status, conditions } : undefined
+}

@@ -7,6 +7,7 @@
 // node.kubernetes.io/unreachable:NoExecute; once heard again the taint goes, and its kubelet
 // rewrites Ready=True. A node heard whose kubelet says Ready=False gets
 // node.kubernetes.io/not-ready:NoExecute until Ready is True again (node-lifecycle-node.ts).
+// The pods of a silent node are marked Ready=False at once, so Services stop using them.
 //
 // Pods on a node with NoExecute taints are deleted once their toleration runs out (default
 // 3 s after the taint was noticed; tolerationSeconds honoured; see node-lifecycle-eviction.ts),
@@ -32,7 +33,7 @@ import type { Taint } from '../objects/node.ts'
 import type { ApplyResult, KObject, StoreCommand, WatchEvent } from '../store/types.ts'
 import { inform, keyOf } from './informer.ts'
 import { evictionTime } from './node-lifecycle-eviction.ts'
-import { noExecuteTaints, statusWhenSilent, taintsFor, type Verdict } from './node-lifecycle-node.ts'
+import { noExecuteTaints, podStatusNotReady, statusWhenSilent, taintsFor, type Verdict } from './node-lifecycle-node.ts'
 import { WorkQueue } from './work-queue.ts'
 
 export interface NodeLifecycleOptions {
@@ -135,6 +136,7 @@ export class NodeLifecycleController implements Role {
       await this.write({ op: 'update', object: { ...node, spec } }, name, signal)
       return
     }
+    if (verdict === 'silent' && await this.markPodsNotReady(name, stamp, signal)) return
     const nextEvictionInMs = await this.evict(node, now, signal)
     const wait = [recheckInMs, nextEvictionInMs].filter((x): x is number => x !== undefined)
     if (wait.length > 0 && !signal.aborted) this.queue?.addAfter(name, Math.min(...wait))
@@ -151,6 +153,23 @@ export class NodeLifecycleController implements Role {
     const leading = now - this.leadingSince
     if (leading < this.graceMs) return { verdict: 'pending', recheckInMs: this.graceMs - leading }
     return { verdict: 'silent', recheckInMs: this.monitorMs }
+  }
+
+  /** Set Ready=False on the pods of a silent node that still claim to be ready; true if it wrote. */
+  private async markPodsNotReady (name: string, stamp: string, signal: AbortSignal): Promise<boolean> {
+    const commands: StoreCommand[] = []
+    for (const pod of this.podsOn(name)) {
+      const status = podStatusNotReady(pod, stamp)
+      if (status !== undefined) commands.push({ op: 'update', subresource: 'status', object: { ...pod, status } })
+    }
+    if (commands.length === 0) return false
+    this.ctx.log(`node lifecycle: node ${name} is silent: ${commands.length} pod(s) on it marked not ready`)
+    await this.write({ op: 'batch', commands }, name, signal)
+    return true
+  }
+
+  private podsOn (name: string): KObject[] {
+    return this.ctx.backend.reader.list(POD.group, POD.kind, undefined).items.filter((pod) => (pod.spec as { nodeName?: unknown } | undefined)?.nodeName === name)
   }
 
   /**
@@ -171,8 +190,7 @@ export class NodeLifecycleController implements Role {
 
     const due: KObject[] = []
     let next: number | undefined
-    for (const pod of this.ctx.backend.reader.list(POD.group, POD.kind, undefined).items) {
-      if ((pod.spec as { nodeName?: unknown } | undefined)?.nodeName !== name) continue
+    for (const pod of this.podsOn(name)) {
       // Already deleted for good, held only by finalizers: nothing more to ask.
       if (pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionGracePeriodSeconds === 0) continue
       const at = evictionTime(pod, timed, this.evictionMs)

@@ -12,7 +12,7 @@ import { createApiServer, type ApiServer } from '../../../src/api/index.ts'
 import { writeKubeconfig } from '../../../src/cli/kubeconfig.ts'
 import { main } from '../../../src/cli/main.ts'
 import { KINDS } from '../../../src/objects/kinds.ts'
-import type { KObject } from '../../../src/store/types.ts'
+import type { KObject, OwnerReference } from '../../../src/store/types.ts'
 import { StoreBackend } from '../store-backend.ts'
 
 const TOKEN = 'drain-token'
@@ -58,7 +58,7 @@ async function write (object: KObject): Promise<void> {
   if ('error' in r) throw new Error(r.error.message)
 }
 
-const owner = (kind: string): Array<Record<string, unknown>> => [{ apiVersion: 'apps/v1', kind, name: 'web', uid: 'owner-uid', controller: true }]
+const owner = (kind: string): OwnerReference[] => [{ apiVersion: 'apps/v1', kind, name: 'web', uid: 'owner-uid', controller: true }]
 
 async function pod (name: string, nodeName: string, extra: { owner?: string, emptyDir?: boolean, finalizer?: boolean, phase?: string } = {}): Promise<void> {
   await write({

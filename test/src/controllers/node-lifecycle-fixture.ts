@@ -68,12 +68,14 @@ export class LifecycleWorld {
     if ('error' in r) throw new Error(r.error.message)
   }
 
-  async addPod (name: string, nodeName: string, tolerations?: unknown[]): Promise<void> {
+  /** A pod bound to `nodeName`; `ready` gives it the Ready and ContainersReady conditions its kubelet would post. */
+  async addPod (name: string, nodeName: string, tolerations?: unknown[], ready?: 'True' | 'False'): Promise<void> {
     const pod: KObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'default', uid: `pod-${name}` },
-      spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }], ...(tolerations === undefined ? {} : { tolerations }) }
+      spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }], ...(tolerations === undefined ? {} : { tolerations }) },
+      ...(ready === undefined ? {} : { status: { phase: 'Running', conditions: [{ type: 'ContainersReady', status: ready }, { type: 'Ready', status: ready }] } })
     }
     const r = await this.backend.write({ op: 'create', object: pod })
     if ('error' in r) throw new Error(r.error.message)
@@ -99,6 +101,12 @@ export class LifecycleWorld {
   taints (name: string): string[] {
     const taints = (this.node(name).spec as { taints?: unknown }).taints
     return Array.isArray(taints) ? (taints as Taint[]).map((t) => `${t.key}:${t.effect}`) : []
+  }
+
+  /** `type=status` of a pod's conditions. */
+  podConditions (name: string): string[] {
+    const pod = this.backend.store.get({ group: '', kind: 'Pod', namespace: 'default', name })
+    return ((pod?.status as { conditions?: NodeCondition[] } | undefined)?.conditions ?? []).map((c) => `${c.type}=${c.status}`)
   }
 
   pods (): string[] {

@@ -156,6 +156,23 @@ describe('node lifecycle: eviction', () => {
     expect(w.lines.filter((l) => l.includes('evicting pod default/plain from node a'))).toHaveLength(1)
   })
 
+  it('marks the pods of a silent node not ready first, so Services stop using them', async () => {
+    await world()
+    await w.addPod('serving', 'a', [{ operator: 'Exists' }], 'True')
+    await w.addPod('starting', 'a', [{ operator: 'Exists' }], 'False')
+    await w.addPod('healthy-elsewhere', 'b', [], 'True')
+    w.role.start()
+    await w.pass(3900, ['b'])
+    expect(w.podConditions('serving')).toEqual(['ContainersReady=True', 'Ready=True'])
+    await w.passUntil(() => w.taints('a').length > 0, 300, ['b'])
+    await w.pass(STEP_MS, ['b'])
+    expect(w.podConditions('serving')).toEqual(['ContainersReady=False', 'Ready=False'])
+    expect(w.podConditions('healthy-elsewhere')).toEqual(['ContainersReady=True', 'Ready=True'])
+    await w.pass(10_000, ['b'])
+    const podStatusWrites = w.backend.writes.flatMap((c) => c.op === 'batch' ? c.commands : [c]).filter((c) => c.op === 'update' && c.object.kind === 'Pod')
+    expect(podStatusWrites.map((c) => c.op === 'update' ? c.object.metadata.name : '')).toEqual(['serving'])
+  })
+
   it('evicts a pod bound to a tainted node later, counting from the taint', async () => {
     await world()
     w.role.start()
