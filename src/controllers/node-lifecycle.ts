@@ -14,9 +14,12 @@
 // and the ReplicaSet controller replaces them elsewhere. The node's kubelet cannot be reached
 // to stop them gracefully, so they are deleted for good (grace period 0), as Kubernetes' pod
 // GC does for pods on unreachable nodes: the Pod objects go at once, while their containers
-// keep running on the lost machine, if it still runs at all. When that agent comes back, its
-// kubelet finds containers of pods no longer bound to it and removes them — it owns that
-// clean-up; the replacements have other names and uids, so nothing runs twice for long.
+// keep running on the lost machine if it still runs at all (a crashed agent, a partition).
+// When that agent comes back it replays the log, sees those pods deleted, and its kubelet
+// removes every container whose pod (by uid) is no longer bound to its node — the kubelet owns
+// that clean-up. The replacements have other names and uids, so no container is adopted by
+// the wrong pod; during a partition old and new copies may run side by side until it heals,
+// as in Kubernetes (a pod on a lost node is not fenced).
 //
 // A new leader never acts on silence it did not witness: for a grace period after gaining
 // leadership it changes no node for being silent (a node already Unknown stays so until
