@@ -3,7 +3,7 @@
 // went silent gets Ready (and the kubelet's pressure conditions) set to Unknown, reason
 // NodeStatusUnknown; the NoExecute taints follow — node.kubernetes.io/unreachable while the
 // agent is silent, node.kubernetes.io/not-ready while it is heard but its kubelet reports
-// Ready=False, neither otherwise. Nodes are replicated state written by users too, so every
+// Ready=False, neither otherwise (a Node of no agent: as its Ready says). Nodes are replicated state written by users too, so every
 // reader here tolerates malformed fields instead of throwing.
 
 import type { NodeCondition, Taint } from '../objects/node.ts'
@@ -24,10 +24,11 @@ const NEVER_MESSAGE = 'Kubelet never posted node status.'
 
 /**
  * The leader's judgement of a node's agent: heard within the grace period; silent for longer;
- * or pending — not heard, but this leader has not led for a grace period yet, so it does not
- * know (a new leader never acts on silence it did not witness).
+ * pending — not heard, but this leader has not led for a grace period yet, so it does not
+ * know (a new leader never acts on silence it did not witness); or unjudged — the Node belongs
+ * to no agent (a simulated node), so its Ready condition alone says what it is.
  */
-export type Verdict = 'heard' | 'silent' | 'pending'
+export type Verdict = 'heard' | 'silent' | 'pending' | 'unjudged'
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -89,7 +90,10 @@ export function statusWhenSilent (node: KObject, now: string): Record<string, un
  */
 export function taintsFor (node: KObject, verdict: Verdict, now: string): Taint[] | undefined {
   if (verdict === 'pending') return undefined
-  const want = verdict === 'silent' ? UNREACHABLE_TAINT_KEY : readyStatus(node) === 'False' ? NOT_READY_TAINT_KEY : undefined
+  const ready = readyStatus(node)
+  const want = verdict === 'silent' || (verdict === 'unjudged' && ready === 'Unknown')
+    ? UNREACHABLE_TAINT_KEY
+    : ready === 'False' ? NOT_READY_TAINT_KEY : undefined
   const spec = node.spec
   const current: unknown[] = isRecord(spec) && Array.isArray(spec.taints) ? spec.taints : []
   const next = current.filter((t) => !(isTaint(t) && t.effect === 'NoExecute' && MANAGED_KEYS.includes(t.key) && t.key !== want))

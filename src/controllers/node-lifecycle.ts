@@ -25,7 +25,8 @@
 // leadership it changes no node for being silent (a node already Unknown stays so until
 // heard), and eviction deadlines count from when this leader noticed a taint. So a failover
 // can delay an eviction, never cause a wave of them. Nodes without the flotilla.io/peer-id
-// annotation belong to no agent: they are not judged, only their NoExecute taints enforced.
+// annotation belong to no agent (simulated nodes): their liveness is not judged, their taints
+// follow their Ready condition as whoever posts it says, and their NoExecute taints are enforced.
 //
 // Deterministic: time comes from ctx.clock, liveness from ctx.silenceOf; reconciles are per
 // node on a WorkQueue; after stop() nothing more is written.
@@ -150,7 +151,7 @@ export class NodeLifecycleController implements Role {
     // The leader hears itself: its own node is alive as long as it leads.
     if (node.metadata.name === this.ctx.nodeName) return { verdict: 'heard', recheckInMs: undefined }
     const peer = peerIdOfNode(node)
-    if (peer === undefined || peer === '') return { verdict: 'pending', recheckInMs: undefined }
+    if (peer === undefined || peer === '') return { verdict: 'unjudged', recheckInMs: undefined }
     const silence = this.ctx.silenceOf(peer) ?? Infinity
     if (silence < this.graceMs) return { verdict: 'heard', recheckInMs: this.graceMs - silence }
     const leading = now - this.leadingSince

@@ -94,13 +94,23 @@ describe('node lifecycle: liveness', () => {
     expect(w.taints('a')).toEqual([])
   })
 
-  it('never judges a Node that belongs to no agent (no peer-id annotation)', async () => {
+  it('never judges the liveness of a Node that belongs to no agent; its taints follow its Ready condition', async () => {
     await world()
     await w.addNode('sim', { ready: 'True', peer: null })
     w.backend.writes.length = 0
     w.role.start()
     await w.pass(20_000, ['a', 'b'])
     expect(w.backend.writes).toEqual([])
+
+    await w.kubeletSays('sim', 'Unknown')
+    await w.pass(STEP_MS, ['a', 'b'])
+    expect(w.taints('sim')).toEqual([UNREACHABLE])
+    await w.kubeletSays('sim', 'False')
+    await w.pass(STEP_MS, ['a', 'b'])
+    expect(w.taints('sim')).toEqual([NOT_READY])
+    await w.kubeletSays('sim', 'True')
+    await w.pass(STEP_MS, ['a', 'b'])
+    expect(w.taints('sim')).toEqual([])
   })
 
   it('keeps taints it does not own, on the way in and out', async () => {
