@@ -84,7 +84,10 @@ export class NodeLifecycleController implements Role {
       clock: this.ctx.clock,
       baseDelayMs: 100,
       maxDelayMs: 5000,
-      onError: (name, err, failures) => { this.ctx.log(`node lifecycle: node ${name} (attempt ${failures}): ${(err as Error).message}`) }
+      onError: (name, err, failures) => {
+        // A write cut short by losing leadership is expected, not worth a line.
+        if (!signal.aborted) this.ctx.log(`node lifecycle: node ${name} (attempt ${failures}): ${(err as Error).message}`)
+      }
     })
     this.queue = queue
     queue.start()
