@@ -2,9 +2,11 @@
 // leader, which hears every member with each Raft heartbeat, marks its Node Ready=Unknown with
 // the unreachable taint after the grace period (4 s), deletes the pods bound to it after the
 // default toleration (3 s) while a pod tolerating longer stays; the agent restarted, its Node
-// loses the taint. Pods are bound with spec.nodeName directly, no scheduler involved.
+// loses the taint; then `flotilla drain` through a follower empties it. Pods are bound with
+// spec.nodeName directly, no scheduler involved.
 
 import { expect, test } from 'vitest'
+import { main } from '../../src/cli/main.ts'
 import { e2eClusters, voters, waitFor, type ApiClient, type ClusterStatus } from './cluster-harness.ts'
 
 const clusters = e2eClusters()
@@ -42,7 +44,7 @@ async function createPod (api: ApiClient, name: string, nodeName: string, tolera
 const unreachable = (n: NodeView | undefined): boolean => (n?.spec?.taints ?? []).some((t) => t.key === UNREACHABLE && t.effect === 'NoExecute')
 const ready = (n: NodeView | undefined): { status: string, reason?: string } | undefined => n?.status?.conditions?.find((c) => c.type === 'Ready')
 
-test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are evicted; back, it loses the taint', async () => {
+test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are evicted; back, it loses the taint; drain empties it', async () => {
   const c = await clusters.create('node-lifecycle')
   await c.form(NAMES)
   const healthy = (s: ClusterStatus): boolean => voters(s).length === 3 && s.members.every((m) => m.healthy)
@@ -78,4 +80,19 @@ test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are
   await c.restart(victim)
   await waitFor(`${victim}'s Node to lose the unreachable taint`, async () => !unreachable(await getNode(api, victim)), { timeoutMs: 15_000, intervalMs: 100 })
   expect(await podExists(api, 'patient')).toBe(true)
+
+  // Maintenance through a follower: drain cordons the node and deletes what is left on it.
+  const drained = await flotilla(['drain', victim, '--force', '--server', c.api(other).baseUrl, '--token', c.apiToken])
+  expect(drained).toEqual({ code: 0, out: `node/${victim} cordoned\nevicting pod default/patient\npod/patient evicted\nnode/${victim} drained\n`, err: 'Warning: deleting Pods that declare no controller: default/patient\n' })
+  expect((await getNode(api, victim) as { spec?: { unschedulable?: boolean } }).spec?.unschedulable).toBe(true)
+  expect(await podExists(api, 'elsewhere')).toBe(true)
+  expect((await flotilla(['uncordon', victim, '--server', c.api(other).baseUrl, '--token', c.apiToken])).out).toBe(`node/${victim} uncordoned\n`)
 }, 120_000)
+
+/** The CLI in-process, as a user would run it against an agent. */
+async function flotilla (argv: string[]): Promise<{ code: number, out: string, err: string }> {
+  let out = ''
+  let err = ''
+  const code = await main(argv, { stdout: { write: (s: string) => { out += s } }, stderr: { write: (s: string) => { err += s } }, env: {} })
+  return { code, out, err }
+}
