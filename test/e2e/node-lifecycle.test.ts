@@ -3,7 +3,8 @@
 // the unreachable taint after the grace period (4 s), deletes the pods bound to it after the
 // default toleration (3 s) while a pod tolerating longer stays; the agent restarted, its Node
 // loses the taint; then `flotilla drain` through a follower empties it. Pods are bound with
-// spec.nodeName directly, no scheduler involved.
+// spec.nodeName directly, no scheduler involved. Killing the leader instead, the new leader
+// does the same for the old one's node after its own grace window, and to no other node.
 
 import { expect, test } from 'vitest'
 import { main } from '../../src/cli/main.ts'
@@ -87,6 +88,32 @@ test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are
   expect((await getNode(api, victim) as { spec?: { unschedulable?: boolean } }).spec?.unschedulable).toBe(true)
   expect(await podExists(api, 'elsewhere')).toBe(true)
   expect((await flotilla(['uncordon', victim, '--server', c.api(other).baseUrl, '--token', c.apiToken])).out).toBe(`node/${victim} uncordoned\n`)
+}, 120_000)
+
+test('kill -9 the leader: the new leader marks the old one\'s Node and evicts its pods, and no other node', async () => {
+  const c = await clusters.create('node-lifecycle-failover')
+  await c.form(NAMES)
+  const healthy = (s: ClusterStatus): boolean => voters(s).length === 3 && s.members.every((m) => m.healthy)
+  const old = (await c.waitForAgreement('3 healthy voters', healthy, 45_000)).leader as string
+  const survivors = NAMES.filter((n) => n !== old)
+  const api = c.api(survivors[0] as string)
+  await waitFor('every agent to have registered its Node', async () => (await Promise.all(NAMES.map(async (n) => await getNode(api, n)))).every((n) => n !== undefined), { timeoutMs: 15_000 })
+  await createPod(api, 'on-old-leader', old)
+  for (const n of survivors) await createPod(api, `on-${n}`, n)
+
+  const killedAt = Date.now()
+  await c.kill(old)
+  const tainted = new Set<string>()
+  await waitFor('the old leader\'s pod to be evicted by the new leader', async () => {
+    for (const n of NAMES) if (unreachable(await getNode(api, n))) tainted.add(n)
+    return !(await podExists(api, 'on-old-leader'))
+  }, { timeoutMs: 15_000, intervalMs: 100 })
+  const evictedMs = Date.now() - killedAt
+  console.log(`[node-lifecycle] kill -9 leader ${old}: its pod evicted by the new leader after ${evictedMs} ms`)
+  // The new leader's grace window (4 s from gaining leadership) and the toleration (3 s).
+  expect(evictedMs).toBeGreaterThanOrEqual(6500)
+  expect([...tainted]).toEqual([old])
+  for (const n of survivors) expect(await podExists(api, `on-${n}`)).toBe(true)
 }, 120_000)
 
 /** The CLI in-process, as a user would run it against an agent. */
