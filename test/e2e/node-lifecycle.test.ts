@@ -8,7 +8,7 @@
 
 import { expect, test } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import { e2eClusters, voters, waitFor, type ApiClient, type ClusterStatus } from './cluster-harness.ts'
+import { e2eClusters, voters, waitFor, type ApiClient, type ClusterStatus, type TestCluster } from './cluster-harness.ts'
 
 const clusters = e2eClusters()
 
@@ -42,17 +42,23 @@ async function createPod (api: ApiClient, name: string, nodeName: string, tolera
   if (r.status !== 201) throw new Error(`create pod ${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`)
 }
 
+/** Three agents with 3 healthy voters, each Node registered; returns the cluster and its leader. */
+async function threeAgents (label: string): Promise<{ c: TestCluster, leader: string }> {
+  const c = await clusters.create(label)
+  await c.form(NAMES)
+  const healthy = (s: ClusterStatus): boolean => voters(s).length === 3 && s.members.every((m) => m.healthy)
+  const leader = (await c.waitForAgreement('3 healthy voters', healthy, 45_000)).leader as string
+  await waitFor('every agent to have registered its Node', async () => (await Promise.all(NAMES.map(async (n) => await getNode(c.api(leader), n)))).every((n) => n !== undefined), { timeoutMs: 15_000 })
+  return { c, leader }
+}
+
 const unreachable = (n: NodeView | undefined): boolean => (n?.spec?.taints ?? []).some((t) => t.key === UNREACHABLE && t.effect === 'NoExecute')
 const ready = (n: NodeView | undefined): { status: string, reason?: string } | undefined => n?.status?.conditions?.find((c) => c.type === 'Ready')
 
 test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are evicted; back, it loses the taint; drain empties it', async () => {
-  const c = await clusters.create('node-lifecycle')
-  await c.form(NAMES)
-  const healthy = (s: ClusterStatus): boolean => voters(s).length === 3 && s.members.every((m) => m.healthy)
-  const leader = (await c.waitForAgreement('3 healthy voters', healthy, 45_000)).leader as string
+  const { c, leader } = await threeAgents('node-lifecycle')
   const [victim, other] = NAMES.filter((n) => n !== leader) as [string, string]
   const api = c.api(leader)
-  await waitFor('every agent to have registered its Node', async () => (await Promise.all(NAMES.map(async (n) => await getNode(api, n)))).every((n) => n !== undefined), { timeoutMs: 15_000 })
 
   await createPod(api, 'evicted', victim)
   await createPod(api, 'patient', victim, 60)
@@ -91,13 +97,9 @@ test('kill -9 a follower: its Node turns Ready=Unknown and tainted, its pods are
 }, 120_000)
 
 test('kill -9 the leader: the new leader marks the old one\'s Node and evicts its pods, and no other node', async () => {
-  const c = await clusters.create('node-lifecycle-failover')
-  await c.form(NAMES)
-  const healthy = (s: ClusterStatus): boolean => voters(s).length === 3 && s.members.every((m) => m.healthy)
-  const old = (await c.waitForAgreement('3 healthy voters', healthy, 45_000)).leader as string
+  const { c, leader: old } = await threeAgents('node-lifecycle-failover')
   const survivors = NAMES.filter((n) => n !== old)
   const api = c.api(survivors[0] as string)
-  await waitFor('every agent to have registered its Node', async () => (await Promise.all(NAMES.map(async (n) => await getNode(api, n)))).every((n) => n !== undefined), { timeoutMs: 15_000 })
   await createPod(api, 'on-old-leader', old)
   for (const n of survivors) await createPod(api, `on-${n}`, n)
 
