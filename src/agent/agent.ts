@@ -28,6 +28,7 @@ import { MembershipManager } from './membership-manager.ts'
 import { leaderRoles, nodeRoles } from './role-registry.ts'
 import { LeaderDuties, startRoles, stopRoles, type Role, type RoleContext } from './roles.ts'
 import { realClock } from '../controllers/clock.ts'
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
 
@@ -52,6 +53,8 @@ export interface AgentOptions {
   heartbeatTick?: number
   /** A voter silent this long is replaced by a caught-up learner. Default 3000 ms. */
   voterGraceMs?: number
+  /** Node lifecycle timings (leader only): grace period of a silent node, pod eviction timeout. */
+  nodeLifecycle?: NodeLifecycleOptions
   /** Container runtime of this node's kubelet. Default: docker. */
   runtime?: 'docker' | 'fake'
   log?: (line: string) => void
@@ -216,6 +219,7 @@ export class Agent {
         const ms = this.transport.silenceOf(peer)
         return Number.isFinite(ms) ? ms : undefined
       },
+      ...(this.opts.nodeLifecycle !== undefined ? { nodeLifecycle: this.opts.nodeLifecycle } : {}),
       log: (line) => { this.log(line) }
     }
     this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })

@@ -6,6 +6,7 @@
 
 import type { ApiBackend } from '../api/backend.ts'
 import type { Clock } from '../controllers/clock.ts'
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 
 export interface Role {
   readonly name: string
@@ -33,6 +34,8 @@ export interface RoleContext {
    * undefined if it never has. Liveness without heartbeat writes to the log.
    */
   silenceOf (peerId: string): number | undefined
+  /** Timings of the node lifecycle role (agent flags --node-grace-period, --pod-eviction-timeout). */
+  readonly nodeLifecycle?: NodeLifecycleOptions
   log (line: string): void
 }
 

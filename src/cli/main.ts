@@ -31,7 +31,10 @@ export const VERBS: Verb[] = [
   { name: 'apply', group: 'Objects', summary: 'Create or update resources from YAML/JSON manifests', file: './apply.ts', load: async () => await import('./apply.ts') },
   { name: 'get', group: 'Objects', summary: 'Display one or many resources', file: './get.ts', load: async () => await import('./get.ts') },
   { name: 'describe', group: 'Objects', summary: 'Show details of a resource, with its events', file: './describe.ts', load: async () => await import('./describe.ts') },
-  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') }
+  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') },
+  { name: 'cordon', group: 'Cluster', summary: 'Mark a node unschedulable', file: './cordon.ts', load: async () => (await import('./cordon.ts')).cordon },
+  { name: 'uncordon', group: 'Cluster', summary: 'Mark a node schedulable again', file: './cordon.ts', load: async () => (await import('./cordon.ts')).uncordon },
+  { name: 'drain', group: 'Cluster', summary: 'Cordon a node and delete its pods so they move elsewhere', file: './drain.ts', load: async () => await import('./drain.ts') }
 ]
 
 export function usage (): string {
@@ -49,7 +52,7 @@ export function usage (): string {
     'Objects:',
     ...section('Objects'),
     '',
-    'Connection flags (cluster, apply, get, describe, delete):',
+    'Connection flags (every verb that talks to a cluster):',
     '  --kubeconfig PATH, --context NAME, --data-dir DIR, -s/--server URL, --token TOKEN, -n/--namespace NS',
     '  Without them: $KUBECONFIG, then ./.flotilla/kubeconfig, then ~/.flotilla/kubeconfig.',
     '',
