@@ -211,6 +211,7 @@ export class Agent {
     const roles: RoleContext = {
       backend: this.backend,
       nodeName: this.name,
+      clusterId: this.secrets.clusterId,
       nodeIp: this.opts.host ?? '127.0.0.1',
       dataDir: dir,
       runtime: this.opts.runtime ?? 'docker',

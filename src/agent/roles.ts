@@ -22,6 +22,12 @@ export interface RoleContext {
   readonly backend: ApiBackend
   /** This agent's Node name. */
   readonly nodeName: string
+  /**
+   * The cluster's id. Several clusters may share one Docker Engine (and node names): anything
+   * a role creates outside the cluster's own state carries it, and a role touches only what
+   * carries its own.
+   */
+  readonly clusterId: string
   /** The address this node reports as InternalIP. */
   readonly nodeIp: string
   readonly dataDir: string

@@ -36,6 +36,7 @@ export class LifecycleWorld {
     return {
       backend: this.backend,
       nodeName: LEADER,
+      clusterId: 'test-cluster',
       nodeIp: '127.0.0.1',
       dataDir: '',
       runtime: 'fake',
