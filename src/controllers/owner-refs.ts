@@ -1,0 +1,40 @@
+// ownerReferences helpers shared by the controllers and the garbage collector: who controls
+// an object, a controller reference to an owner, and the object reference an owner
+// reference points at.
+
+import { splitApiVersion } from '../objects/registry.ts'
+import type { KObject, ObjectRef, OwnerReference } from '../store/types.ts'
+
+/** The ownerReference with `controller: true`, if any. */
+export function controllerRefOf (obj: KObject): OwnerReference | undefined {
+  return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true)
+}
+
+/** True when `owner` (by uid) is `obj`'s controller. */
+export function isControlledBy (obj: KObject, owner: KObject): boolean {
+  const ref = controllerRefOf(obj)
+  return ref !== undefined && ref.uid === owner.metadata.uid
+}
+
+/** A controller reference to `owner`, blocking its foreground deletion (as Kubernetes' controllers set it). */
+export function controllerRefTo (owner: KObject): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }
+}
+
+/** Where the owner named by `ref` lives; owners are in the dependent's namespace or cluster-scoped. */
+export function ownerObjectRef (ref: OwnerReference, namespace: string, namespaced: boolean): ObjectRef {
+  return { group: splitApiVersion(ref.apiVersion).group, kind: ref.kind, namespace: namespaced ? namespace : '', name: ref.name }
+}
+
+/** `obj` with its ownerReferences replaced (removed when empty). */
+export function withOwnerRefs (obj: KObject, refs: OwnerReference[]): KObject {
+  const metadata = { ...obj.metadata }
+  if (refs.length === 0) delete metadata.ownerReferences
+  else metadata.ownerReferences = refs
+  return { ...obj, metadata }
+}
+
+/** True when the object is being deleted. */
+export function isDeleting (obj: KObject): boolean {
+  return obj.metadata.deletionTimestamp !== undefined
+}
