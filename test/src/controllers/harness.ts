@@ -90,3 +90,29 @@ export function replicaSet (name: string, replicas: number, extra: Record<string
 export function pod (name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}): KObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels, ...extra }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }
 }
+
+export function deployment (name: string, replicas: number, spec: Record<string, unknown> = {}, image = 'busybox:1'): KObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image }] } },
+      ...spec
+    }
+  }
+}
+
+/** A copy of `obj` with `spec` merged in (one level deep), as a client's update would send. */
+export function withSpec (obj: KObject, spec: Record<string, unknown>): KObject {
+  return { ...obj, spec: { ...(obj.spec as object), ...spec } }
+}
+
+/** `obj`'s template with the first container's image changed. */
+export function withImage (obj: KObject, image: string): KObject {
+  const spec = structuredClone(obj.spec) as { template: { spec: { containers: Array<{ image: string }> } } }
+  ;(spec.template.spec.containers[0] as { image: string }).image = image
+  return { ...obj, spec }
+}

@@ -1,0 +1,154 @@
+// The steps of a Deployment rollout, as Kubernetes' rolling.go, recreate.go and sync.go:
+// scale the new ReplicaSet up within maxSurge, scale old ones down while keeping
+// replicas - maxUnavailable available (unhealthy old pods first), Recreate (old to zero,
+// wait for their pods to go, then the new one up), proportional scaling of a Deployment
+// resized mid-rollout, and pruning old ReplicaSets past revisionHistoryLimit.
+// Each function returns true when it wrote: the caller then stops, and the writes' own
+// events bring the Deployment back with fresh state (level-triggered, one step at a time).
+
+import type { Deployment } from '../objects/deployment.ts'
+import type { ReplicaSet } from '../objects/replicaset.ts'
+import type { KObject } from '../store/types.ts'
+import {
+  byCreation, DESIRED_REPLICAS, replicasOf, revisionOf, rsAnnotations, rsAvailable, rsReplicas, sumOf, surgeAndUnavailable
+} from './deployment-util.ts'
+import { deleteCommand, updateCommand, writeAll } from './store-writes.ts'
+import type { ApiBackend } from '../api/backend.ts'
+
+export interface RolloutState {
+  d: Deployment
+  newRS: ReplicaSet | undefined
+  /** Every other ReplicaSet the Deployment controls. */
+  oldRSs: ReplicaSet[]
+}
+
+/** Set one ReplicaSet's replicas (and its replica annotations) — skipped when nothing changes. */
+async function scaleTo (backend: ApiBackend, d: Deployment, rs: ReplicaSet, replicas: number): Promise<boolean> {
+  const { maxSurge } = surgeAndUnavailable(d)
+  const annotations = rsAnnotations(d, rs, revisionOf(rs), maxSurge)
+  if (rsReplicas(rs) === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS]) return false
+  const next: KObject = { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } }
+  const r = await backend.write(updateCommand(next))
+  if (!r.ok) throw new Error(`scaling ReplicaSet ${rs.metadata.name} to ${replicas}: ${r.error.message}`)
+  return true
+}
+
+/** RollingUpdate: one step. */
+export async function rolloutRolling (backend: ApiBackend, s: RolloutState): Promise<boolean> {
+  const { d, newRS, oldRSs } = s
+  if (newRS === undefined) return false
+  const all = [newRS, ...oldRSs]
+  const replicas = replicasOf(d)
+  const { maxSurge, maxUnavailable } = surgeAndUnavailable(d)
+  // Scale the new ReplicaSet up (never past replicas + maxSurge pods in all).
+  if (rsReplicas(newRS) > replicas) return await scaleTo(backend, d, newRS, replicas)
+  if (rsReplicas(newRS) < replicas) {
+    const current = sumOf(all, rsReplicas)
+    const room = replicas + maxSurge - current
+    if (room > 0) return await scaleTo(backend, d, newRS, rsReplicas(newRS) + Math.min(room, replicas - rsReplicas(newRS)))
+  }
+  // Scale old ones down, keeping replicas - maxUnavailable available.
+  const oldCount = sumOf(oldRSs, rsReplicas)
+  if (oldCount === 0) return false
+  const minAvailable = replicas - maxUnavailable
+  const newUnavailable = rsReplicas(newRS) - rsAvailable(newRS)
+  const maxScaledDown = sumOf(all, rsReplicas) - minAvailable - newUnavailable
+  if (maxScaledDown <= 0) return false
+  let wrote = false
+  // First the old pods that are not available anyway: removing them costs no availability.
+  let cleanup = maxScaledDown
+  const byAge = [...oldRSs].sort(byCreation)
+  for (const rs of byAge) {
+    if (cleanup <= 0) break
+    const unhealthy = rsReplicas(rs) - rsAvailable(rs)
+    if (rsReplicas(rs) === 0 || unhealthy <= 0) continue
+    const n = Math.min(cleanup, unhealthy)
+    if (await scaleTo(backend, d, rs, rsReplicas(rs) - n)) wrote = true
+    cleanup -= n
+  }
+  if (wrote) return true
+  const available = sumOf(all, rsAvailable)
+  let toScaleDown = Math.min(available - minAvailable, maxScaledDown)
+  for (const rs of byAge) {
+    if (toScaleDown <= 0) break
+    if (rsReplicas(rs) === 0) continue
+    const n = Math.min(rsReplicas(rs), toScaleDown)
+    if (await scaleTo(backend, d, rs, rsReplicas(rs) - n)) wrote = true
+    toScaleDown -= n
+  }
+  return wrote
+}
+
+/** Recreate: old ReplicaSets to zero and their pods gone before the new one scales up. */
+export async function rolloutRecreate (backend: ApiBackend, s: RolloutState): Promise<boolean> {
+  const { d, newRS, oldRSs } = s
+  let wrote = false
+  for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, d, rs, 0)) wrote = true
+  if (wrote) return true
+  if (oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0)) return false
+  if (newRS === undefined) return false
+  return await scaleTo(backend, d, newRS, replicasOf(d))
+}
+
+/** Were the ReplicaSets sized for another replica count (a scaling event, not a template change)? */
+export function isScalingEvent (s: RolloutState): boolean {
+  return [s.newRS, ...s.oldRSs].some((rs) => rs !== undefined && rsReplicas(rs) > 0 &&
+    rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined && rs.metadata.annotations[DESIRED_REPLICAS] !== String(replicasOf(s.d)))
+}
+
+/**
+ * Resize for a new replica count (also while paused). One active ReplicaSet takes it all; during
+ * a rolling update the change is spread over the active ReplicaSets in proportion to their size
+ * (Kubernetes' proportional scaling, simplified: fractions from current sizes, the rest to the largest).
+ */
+export async function scaleDeployment (backend: ApiBackend, s: RolloutState): Promise<boolean> {
+  const { d, newRS, oldRSs } = s
+  const replicas = replicasOf(d)
+  const all = [...(newRS !== undefined ? [newRS] : []), ...oldRSs]
+  const active = all.filter((rs) => rsReplicas(rs) > 0)
+  if (active.length <= 1) {
+    const target = active[0] ?? newRS ?? [...oldRSs].sort((a, b) => revisionOf(b) - revisionOf(a))[0]
+    if (target === undefined) return false
+    return await scaleTo(backend, d, target, replicas)
+  }
+  if (newRS !== undefined && rsReplicas(newRS) === replicas && rsAvailable(newRS) >= replicas) {
+    let wrote = false
+    for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, d, rs, 0)) wrote = true
+    return wrote
+  }
+  if (d.spec.strategy?.type === 'Recreate') return false
+  const allowed = replicas + surgeAndUnavailable(d).maxSurge
+  const current = sumOf(active, rsReplicas)
+  const toAdd = allowed - current
+  // Largest first (newest first among equals), so the rest of the rounding lands there.
+  const sorted = [...active].sort((a, b) => rsReplicas(b) - rsReplicas(a) || byCreation(b, a))
+  const sizes = new Map<ReplicaSet, number>()
+  let added = 0
+  for (const rs of sorted) {
+    if (toAdd === 0 || current === 0) {
+      sizes.set(rs, rsReplicas(rs))
+      continue
+    }
+    let share = Math.round((rsReplicas(rs) * toAdd) / current)
+    if (toAdd > 0) share = Math.min(share, toAdd - added)
+    else share = Math.max(share, toAdd - added)
+    sizes.set(rs, Math.max(0, rsReplicas(rs) + share))
+    added += share
+  }
+  const first = sorted[0] as ReplicaSet
+  sizes.set(first, Math.max(0, (sizes.get(first) ?? 0) + toAdd - added))
+  let wrote = false
+  for (const [rs, n] of sizes) if (await scaleTo(backend, d, rs, n)) wrote = true
+  return wrote
+}
+
+/** Delete old ReplicaSets scaled to zero beyond revisionHistoryLimit, oldest revisions first. */
+export async function cleanupOldReplicaSets (backend: ApiBackend, s: RolloutState): Promise<boolean> {
+  const limit = s.d.spec.revisionHistoryLimit ?? 10
+  const idle = s.oldRSs.filter((rs) => rsReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0 && rs.metadata.deletionTimestamp === undefined)
+  const excess = idle.length - limit
+  if (excess <= 0) return false
+  const victims = [...idle].sort((a, b) => revisionOf(a) - revisionOf(b) || byCreation(a, b)).slice(0, excess)
+  await writeAll(backend, victims.map((rs) => deleteCommand(rs, backend.now())))
+  return true
+}
