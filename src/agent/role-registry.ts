@@ -2,10 +2,13 @@
 // RoleContext.
 
 import type { Role, RoleContext } from './roles.ts'
+import { workloadControllers } from '../controllers/workload-controllers.ts'
 
 /** Roles that run only on the leader, started in this order (stopped in reverse). */
-export function leaderRoles (_ctx: RoleContext): Role[] {
-  return []
+export function leaderRoles (ctx: RoleContext): Role[] {
+  return [
+    ...workloadControllers(ctx)
+  ]
 }
 
 /** Roles that run on every agent. */
