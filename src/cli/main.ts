@@ -31,7 +31,9 @@ export const VERBS: Verb[] = [
   { name: 'apply', group: 'Objects', summary: 'Create or update resources from YAML/JSON manifests', file: './apply.ts', load: async () => await import('./apply.ts') },
   { name: 'get', group: 'Objects', summary: 'Display one or many resources', file: './get.ts', load: async () => await import('./get.ts') },
   { name: 'describe', group: 'Objects', summary: 'Show details of a resource, with its events', file: './describe.ts', load: async () => await import('./describe.ts') },
-  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') }
+  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') },
+  { name: 'rollout', group: 'Objects', summary: 'Manage a Deployment rollout: status, history, undo, pause, resume, restart', file: './rollout.ts', load: async () => await import('./rollout.ts') },
+  { name: 'scale', group: 'Objects', summary: 'Set a new size for a Deployment or ReplicaSet', file: './scale.ts', load: async () => await import('./scale.ts') }
 ]
 
 export function usage (): string {
