@@ -13,7 +13,7 @@ import type { Deployment } from '../objects/deployment.ts'
 import type { ReplicaSet } from '../objects/replicaset.ts'
 import { replicaSetKind } from '../objects/replicaset.ts'
 import { selectorMatches } from '../store/label-selector.ts'
-import type { KObject, StoreCommand, WatchEvent } from '../store/types.ts'
+import type { KObject, StoreCommand } from '../store/types.ts'
 import { ControllerRole } from './controller-role.ts'
 import { cleanupOldReplicaSets, isScalingEvent, rolloutRecreate, rolloutRolling, scaleDeployment, type RolloutState } from './deployment-rollout.ts'
 import { deploymentStatus } from './deployment-status.ts'
@@ -22,7 +22,7 @@ import {
   sameTemplate, surgeAndUnavailable
 } from './deployment-util.ts'
 import { keyOf, splitKey } from './informer.ts'
-import { controllerRefOf, controllerRefTo, isDeleting, withOwnerRefs } from './owner-refs.ts'
+import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, withOwnerRefs } from './owner-refs.ts'
 import { updateCommand, writeAll } from './store-writes.ts'
 import type { WorkQueue } from './work-queue.ts'
 
@@ -30,20 +30,7 @@ const DEPLOY = { group: 'apps', kind: 'Deployment' }
 const RS = { group: 'apps', kind: 'ReplicaSet' }
 
 export function deploymentController (ctx: RoleContext): ControllerRole {
-  const reader = ctx.backend.reader
-  const onRs = (e: WatchEvent, enqueue: (key: string) => void): void => {
-    const rs = e.object
-    const ns = rs.metadata.namespace ?? ''
-    const ref = controllerRefOf(rs)
-    if (ref !== undefined) {
-      if (ref.kind === DEPLOY.kind) enqueue(`${ns}/${ref.name}`)
-      return
-    }
-    if (e.type === 'DELETED') return
-    for (const d of reader.list(DEPLOY.group, DEPLOY.kind, ns).items) {
-      if (selectorMatches((d as Deployment).spec.selector, rs.metadata.labels)) enqueue(keyOf(d))
-    }
-  }
+  const onRs = enqueueOwnerOf(ctx.backend.reader, DEPLOY, (d, labels) => selectorMatches((d as Deployment).spec.selector, labels))
   return new ControllerRole(ctx, {
     name: 'deployment-controller',
     watches: [

@@ -3,7 +3,7 @@
 // reference points at.
 
 import { splitApiVersion } from '../objects/registry.ts'
-import type { KObject, ObjectRef, OwnerReference } from '../store/types.ts'
+import type { KObject, ObjectReader, ObjectRef, OwnerReference, WatchEvent } from '../store/types.ts'
 
 /** The ownerReference with `controller: true`, if any. */
 export function controllerRefOf (obj: KObject): OwnerReference | undefined {
@@ -37,4 +37,27 @@ export function withOwnerRefs (obj: KObject, refs: OwnerReference[]): KObject {
 /** True when the object is being deleted. */
 export function isDeleting (obj: KObject): boolean {
   return obj.metadata.deletionTimestamp !== undefined
+}
+
+/**
+ * The watch handler for a controller's children: a child with a controller reference queues
+ * that owner (when it is of `owner.kind`); an orphan queues every owner in its namespace whose
+ * selector matches it, so one can adopt it.
+ */
+export function enqueueOwnerOf (
+  reader: ObjectReader, owner: { group: string, kind: string }, selects: (owner: KObject, labels: Record<string, string> | undefined) => boolean
+): (e: WatchEvent, enqueue: (key: string) => void) => void {
+  return (e: WatchEvent, enqueue: (key: string) => void): void => {
+    const child = e.object
+    const ns = child.metadata.namespace ?? ''
+    const ref = controllerRefOf(child)
+    if (ref !== undefined) {
+      if (ref.kind === owner.kind && splitApiVersion(ref.apiVersion).group === owner.group) enqueue(`${ns}/${ref.name}`)
+      return
+    }
+    if (e.type === 'DELETED' || isDeleting(child)) return
+    for (const o of reader.list(owner.group, owner.kind, ns).items) {
+      if (selects(o, child.metadata.labels)) enqueue(`${ns}/${o.metadata.name}`)
+    }
+  }
 }

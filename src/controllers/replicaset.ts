@@ -16,10 +16,10 @@ import { prepareCreate } from '../api/admission.ts'
 import { podKind } from '../objects/pod.ts'
 import type { ReplicaSet } from '../objects/replicaset.ts'
 import { labelSelectorRequirements, matchesLabels, type LabelRequirement } from '../store/label-selector.ts'
-import type { KObject, StoreCommand, WatchEvent } from '../store/types.ts'
+import type { KObject, StoreCommand } from '../store/types.ts'
 import { ControllerRole } from './controller-role.ts'
 import { keyOf, splitKey } from './informer.ts'
-import { controllerRefOf, controllerRefTo, isDeleting, withOwnerRefs } from './owner-refs.ts'
+import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, withOwnerRefs } from './owner-refs.ts'
 import { compareForDeletion, isPodActive } from './pod-readiness.ts'
 import { replicaSetStatus } from './replicaset-status.ts'
 import { deleteCommand, MAX_BATCH, resultError, resultObject, updateCommand, writeAll } from './store-writes.ts'
@@ -31,22 +31,10 @@ const POD_KIND = { group: '', kind: 'Pod' }
 const FAILED_CREATE_RETRY_MS = 5_000
 
 export function replicaSetController (ctx: RoleContext): ControllerRole {
-  const reader = ctx.backend.reader
-  const onPod = (e: WatchEvent, enqueue: (key: string) => void): void => {
-    const pod = e.object
-    const ns = pod.metadata.namespace ?? ''
-    const ref = controllerRefOf(pod)
-    if (ref !== undefined) {
-      if (ref.kind === RS_KIND.kind && ref.apiVersion.startsWith('apps/')) enqueue(`${ns}/${ref.name}`)
-      return
-    }
-    if (e.type === 'DELETED' || isDeleting(pod)) return
-    // An orphan: every ReplicaSet that could adopt it.
-    for (const rs of reader.list(RS_KIND.group, RS_KIND.kind, ns).items) {
-      const sel = selectorOf(rs as ReplicaSet)
-      if (sel !== undefined && matchesLabels(sel, pod.metadata.labels)) enqueue(keyOf(rs))
-    }
-  }
+  const onPod = enqueueOwnerOf(ctx.backend.reader, RS_KIND, (rs, labels) => {
+    const sel = selectorOf(rs as ReplicaSet)
+    return sel !== undefined && matchesLabels(sel, labels)
+  })
   return new ControllerRole(ctx, {
     name: 'replicaset-controller',
     watches: [

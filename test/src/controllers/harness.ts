@@ -73,28 +73,10 @@ export async function controllerHarness (): Promise<ControllerHarness> {
   return { clock, backend, ctx, logs, create, get, list, settle, makeReady }
 }
 
-export function replicaSet (name: string, replicas: number, extra: Record<string, unknown> = {}): KObject {
+function workload (kind: 'ReplicaSet' | 'Deployment', name: string, replicas: number, spec: Record<string, unknown>, image: string): KObject {
   return {
     apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
-      ...extra
-    }
-  }
-}
-
-export function pod (name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}): KObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels, ...extra }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }
-}
-
-export function deployment (name: string, replicas: number, spec: Record<string, unknown> = {}, image = 'busybox:1'): KObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
+    kind,
     metadata: { name, namespace: 'default' },
     spec: {
       replicas,
@@ -103,6 +85,18 @@ export function deployment (name: string, replicas: number, spec: Record<string,
       ...spec
     }
   }
+}
+
+export function replicaSet (name: string, replicas: number, spec: Record<string, unknown> = {}): KObject {
+  return workload('ReplicaSet', name, replicas, spec, 'busybox')
+}
+
+export function pod (name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}): KObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels, ...extra }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }
+}
+
+export function deployment (name: string, replicas: number, spec: Record<string, unknown> = {}, image = 'busybox:1'): KObject {
+  return workload('Deployment', name, replicas, spec, image)
 }
 
 /** A copy of `obj` with `spec` merged in (one level deep), as a client's update would send. */
