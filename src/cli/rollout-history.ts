@@ -1,6 +1,6 @@
-// The revisions of a Deployment, read from the ReplicaSets it controls (as kubectl does):
-// deployment.kubernetes.io/revision, plus the older numbers a ReplicaSet kept in
-// deployment.kubernetes.io/revision-history when a rollback made it current again.
+// The revisions of a Deployment, read from the ReplicaSets it controls as kubectl does: each
+// ReplicaSet's deployment.kubernetes.io/revision (a rollback renumbers the ReplicaSet it
+// brings back, so its old number leaves the history).
 // `rollout history` prints them; `rollout undo` copies one's pod template back.
 
 import type { ApiClient, KObject } from './client.ts'
@@ -10,7 +10,6 @@ import { renderTable } from './table.ts'
 import type { WorkloadTarget } from './workload-target.ts'
 
 export const REVISION = 'deployment.kubernetes.io/revision'
-const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history'
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause'
 const POD_TEMPLATE_HASH = 'pod-template-hash'
 
@@ -22,12 +21,8 @@ export async function revisions (client: ApiClient, t: WorkloadTarget, deploymen
   for (const rs of list.items) {
     const refs = (rs.metadata?.ownerReferences ?? []) as Array<{ uid?: string, controller?: boolean }>
     if (!refs.some((r) => r.controller === true && r.uid === deployment.metadata?.uid)) continue
-    const annotations = rs.metadata?.annotations ?? {}
-    const numbers = [annotations[REVISION] ?? '', ...(annotations[REVISION_HISTORY] ?? '').split(',')]
-    for (const n of numbers) {
-      const v = Number.parseInt(n, 10)
-      if (!Number.isNaN(v)) out.set(v, rs)
-    }
+    const v = Number.parseInt(rs.metadata?.annotations?.[REVISION] ?? '', 10)
+    if (!Number.isNaN(v)) out.set(v, rs)
   }
   return out
 }

@@ -1,10 +1,12 @@
 // DELETE with DeleteOptions.propagationPolicy (body or query parameter, as kubectl's
 // --cascade sends it) against the real object store: Foreground and Orphan put the
 // finalizer the garbage collector acts on and mark the object; Background (the default)
-// deletes at once; an unknown policy is a 400. A deleted Namespace turns Terminating and
+// deletes at once; an unknown policy is a 400. `flotilla delete --cascade` sends them. A deleted Namespace turns Terminating and
 // creating objects in it is Forbidden.
 
+import { tmpdir } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
+import { main } from '../../../src/cli/main.ts'
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts'
 import { KINDS } from '../../../src/objects/kinds.ts'
 import { StoreBackend } from '../store-backend.ts'
@@ -13,7 +15,13 @@ const TOKEN = 't'
 const running: ApiServer[] = []
 afterEach(async () => { await Promise.all(running.splice(0).map(async (s) => { await s.stop() })) })
 
-async function start (): Promise<{ call: (method: string, path: string, body?: unknown) => Promise<{ status: number, body: any }>, backend: StoreBackend }> {
+interface Started {
+  call: (method: string, path: string, body?: unknown) => Promise<{ status: number, body: any }>
+  backend: StoreBackend
+  url: string
+}
+
+async function start (): Promise<Started> {
   const backend = await StoreBackend.open()
   const api = createApiServer({ backend, kinds: KINDS, token: TOKEN, host: '127.0.0.1', port: 0 })
   running.push(api)
@@ -24,7 +32,20 @@ async function start (): Promise<{ call: (method: string, path: string, body?: u
     const res = await fetch(`http://127.0.0.1:${port}${path}`, init)
     return { status: res.status, body: await res.json() }
   }
-  return { call, backend }
+  return { call, backend, url: `http://127.0.0.1:${port}` }
+}
+
+async function cli (url: string, argv: string[]): Promise<{ code: number, out: string, err: string }> {
+  let out = ''
+  let err = ''
+  const code = await main([...argv, '-s', url, '--token', TOKEN], {
+    stdout: { write: (s: string) => { out += s } },
+    stderr: { write: (s: string) => { err += s } },
+    env: {},
+    cwd: tmpdir(),
+    home: tmpdir()
+  })
+  return { code, out, err }
 }
 
 const RS_PATH = '/apis/apps/v1/namespaces/default/replicasets'
@@ -74,6 +95,19 @@ describe('DELETE propagationPolicy', () => {
     const res = await call('DELETE', `${RS_PATH}/a`, { propagationPolicy: 'Foreground', preconditions: { uid: 'someone-else' } })
     expect(res.status).toBe(409)
     expect((await call('GET', `${RS_PATH}/a`)).body.metadata.finalizers).toBeUndefined()
+  })
+})
+
+describe('flotilla delete --cascade', () => {
+  it('sends the propagation policy kubectl\'s --cascade names', async () => {
+    const { call, url } = await start()
+    await call('POST', RS_PATH, rs('a'))
+    await call('POST', RS_PATH, rs('b'))
+    expect(await cli(url, ['delete', 'rs', 'a', '--cascade=orphan'])).toEqual({ code: 0, out: 'replicaset.apps "a" deleted\n', err: '' })
+    expect((await call('GET', `${RS_PATH}/a`)).body.metadata.finalizers).toEqual(['orphan'])
+    await cli(url, ['delete', 'rs/b', '--cascade', 'foreground'])
+    expect((await call('GET', `${RS_PATH}/b`)).body.metadata.finalizers).toEqual(['foregroundDeletion'])
+    expect((await cli(url, ['delete', 'rs/b', '--cascade', 'sideways'])).code).toBe(2)
   })
 })
 
