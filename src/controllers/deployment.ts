@@ -22,7 +22,7 @@ import {
   sameTemplate, surgeAndUnavailable
 } from './deployment-util.ts'
 import { keyOf, splitKey } from './informer.ts'
-import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, withOwnerRefs } from './owner-refs.ts'
+import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, namespaceTerminating, withOwnerRefs } from './owner-refs.ts'
 import { updateCommand, writeAll } from './store-writes.ts'
 import type { WorkQueue } from './work-queue.ts'
 
@@ -109,6 +109,7 @@ async function syncRevision (ctx: RoleContext, s: RolloutState): Promise<boolean
 
 async function createNewReplicaSet (ctx: RoleContext, s: RolloutState): Promise<boolean> {
   const { d } = s
+  if (namespaceTerminating(ctx.backend.reader, d.metadata.namespace ?? 'default')) return false
   const collisionCount = d.status?.collisionCount ?? 0
   const hash = podTemplateHash(d.spec.template, collisionCount)
   const template = structuredClone(d.spec.template) as ReplicaSet['spec']['template'] & { metadata?: { labels?: Record<string, string> } }

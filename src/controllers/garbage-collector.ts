@@ -146,7 +146,10 @@ async function processDependent (ctx: RoleContext, obj: KObject): Promise<void> 
   const refs = obj.metadata.ownerReferences ?? []
   if (refs.length === 0) return
   const namespace = obj.metadata.namespace ?? ''
-  const live = refs.filter((r) => ctx.backend.reader.get(ownerRef(r, namespace))?.metadata.uid === r.uid)
+  // An owner of a kind this cluster does not serve cannot be looked up: count it as alive
+  // (as Kubernetes leaves dependents of unresolvable owners alone).
+  const live = refs.filter((r) => kindFor(splitApiVersion(r.apiVersion).group, r.kind) === undefined ||
+    ctx.backend.reader.get(ownerRef(r, namespace))?.metadata.uid === r.uid)
   if (live.length === refs.length) return
   if (live.length > 0) {
     const r = await ctx.backend.write(updateCommand(withOwnerRefs(obj, live)))

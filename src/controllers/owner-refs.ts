@@ -39,6 +39,12 @@ export function isDeleting (obj: KObject): boolean {
   return obj.metadata.deletionTimestamp !== undefined
 }
 
+/** True when the namespace is being deleted (or gone): controllers create nothing in it, as the API refuses. */
+export function namespaceTerminating (reader: ObjectReader, namespace: string): boolean {
+  const ns = reader.get({ group: '', kind: 'Namespace', namespace: '', name: namespace })
+  return ns === undefined || isDeleting(ns)
+}
+
 /**
  * The watch handler for a controller's children: a child with a controller reference queues
  * that owner (when it is of `owner.kind`); an orphan queues every owner in its namespace whose

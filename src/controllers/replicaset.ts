@@ -19,7 +19,7 @@ import { labelSelectorRequirements, matchesLabels, type LabelRequirement } from 
 import type { KObject, StoreCommand } from '../store/types.ts'
 import { ControllerRole } from './controller-role.ts'
 import { keyOf, splitKey } from './informer.ts'
-import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, withOwnerRefs } from './owner-refs.ts'
+import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, namespaceTerminating, withOwnerRefs } from './owner-refs.ts'
 import { compareForDeletion, isPodActive } from './pod-readiness.ts'
 import { replicaSetStatus } from './replicaset-status.ts'
 import { deleteCommand, MAX_BATCH, resultError, resultObject, updateCommand, writeAll } from './store-writes.ts'
@@ -100,15 +100,10 @@ async function claimPods (ctx: RoleContext, rs: ReplicaSet, selector: LabelRequi
   return owned
 }
 
-function namespaceTerminating (ctx: RoleContext, namespace: string): boolean {
-  const ns = ctx.backend.reader.get({ group: '', kind: 'Namespace', namespace: '', name: namespace })
-  return ns === undefined || isDeleting(ns)
-}
-
 /** Creates `count` pods from the template in one entry; returns why creating failed, if it did. */
 async function createPods (ctx: RoleContext, rs: ReplicaSet, count: number): Promise<string | undefined> {
   const namespace = rs.metadata.namespace ?? 'default'
-  if (namespaceTerminating(ctx, namespace)) return `unable to create new content in namespace ${namespace} because it is being terminated`
+  if (namespaceTerminating(ctx.backend.reader, namespace)) return `unable to create new content in namespace ${namespace} because it is being terminated`
   const commands: StoreCommand[] = []
   for (let i = 0; i < count; i++) {
     try {

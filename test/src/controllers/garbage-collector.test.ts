@@ -116,3 +116,15 @@ describe('garbage collector', () => {
     await gc.stop()
   })
 })
+
+describe('garbage collector and unknown owner kinds', () => {
+  it('leaves alone a dependent whose owner is of a kind the cluster does not serve', async () => {
+    const h = await controllerHarness()
+    await h.create(pod('job-pod', { app: 'x' }, { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'uid-job' }] }))
+    const gc = garbageCollector(h.ctx)
+    gc.start()
+    await h.settle(gc)
+    expect(h.get('', 'Pod', 'job-pod')).toBeDefined()
+    await gc.stop()
+  })
+})

@@ -45,4 +45,18 @@ describe('namespace controller', () => {
     await ns.stop()
     await rs.stop()
   })
+
+  it('a ReplicaSet in a terminating namespace creates no pods and reports ReplicaFailure', async () => {
+    const h = await controllerHarness()
+    await h.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } })
+    await h.create({ ...replicaSet('api', 2), metadata: { name: 'api', namespace: 'team', finalizers: ['test/hold'] } })
+    await h.backend.write({ op: 'delete', ref: { group: '', kind: 'Namespace', namespace: '', name: 'team' }, deletionTimestamp: h.backend.now() })
+    const rs = replicaSetController(h.ctx)
+    rs.start()
+    await h.settle(rs)
+    expect(h.list('', 'Pod', 'team')).toEqual([])
+    const failure = ((h.get('apps', 'ReplicaSet', 'api', 'team')?.status as { conditions?: unknown[] }).conditions ?? [])[0]
+    expect(failure).toMatchObject({ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'unable to create new content in namespace team because it is being terminated' })
+    await rs.stop()
+  })
 })
