@@ -10,7 +10,7 @@ import type { Deployment } from '../objects/deployment.ts'
 import type { ReplicaSet } from '../objects/replicaset.ts'
 import type { KObject } from '../store/types.ts'
 import {
-  byCreation, DESIRED_REPLICAS, replicasOf, revisionOf, rsAnnotations, rsAvailable, rsReplicas, sumOf, surgeAndUnavailable
+  byCreation, DESIRED_REPLICAS, replicaAnnotations, replicasOf, revisionOf, rsAvailable, rsReplicas, sumOf, surgeAndUnavailable
 } from './deployment-util.ts'
 import { deleteCommand, updateCommand, writeAll } from './store-writes.ts'
 import type { ApiBackend } from '../api/backend.ts'
@@ -25,7 +25,7 @@ export interface RolloutState {
 /** Set one ReplicaSet's replicas (and its replica annotations) — skipped when nothing changes. */
 async function scaleTo (backend: ApiBackend, d: Deployment, rs: ReplicaSet, replicas: number): Promise<boolean> {
   const { maxSurge } = surgeAndUnavailable(d)
-  const annotations = rsAnnotations(d, rs, revisionOf(rs), maxSurge)
+  const annotations = replicaAnnotations(d, rs, maxSurge)
   if (rsReplicas(rs) === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS]) return false
   const next: KObject = { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } }
   const r = await backend.write(updateCommand(next))

@@ -89,7 +89,12 @@ export function maxRevision (rss: ReplicaSet[]): number {
   return rss.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0)
 }
 
-/** Annotations a ReplicaSet of `d` carries: the Deployment's own (minus the controller's) plus revision and replica counts. */
+/** A ReplicaSet's annotations with the replica counts `d` sized it for (desired-replicas, max-replicas). */
+export function replicaAnnotations (d: Deployment, rs: ReplicaSet, maxSurge: number): Record<string, string> {
+  return { ...rs.metadata.annotations, [DESIRED_REPLICAS]: String(replicasOf(d)), [MAX_REPLICAS]: String(replicasOf(d) + maxSurge) }
+}
+
+/** Annotations of the new ReplicaSet of `d`: the Deployment's own (minus the controller's) plus revision and replica counts. */
 export function rsAnnotations (d: Deployment, rs: ReplicaSet | undefined, revision: number, maxSurge: number): Record<string, string> {
   const out: Record<string, string> = { ...(rs?.metadata.annotations ?? {}) }
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (!NOT_COPIED.has(k)) out[k] = v

@@ -18,7 +18,7 @@ import { ControllerRole } from './controller-role.ts'
 import { cleanupOldReplicaSets, isScalingEvent, rolloutRecreate, rolloutRolling, scaleDeployment, type RolloutState } from './deployment-rollout.ts'
 import { deploymentStatus } from './deployment-status.ts'
 import {
-  maxRevision, POD_TEMPLATE_HASH, podTemplateHash, replicasOf, REVISION, revisionOf, rsAnnotations, rsAvailable, rsReplicas,
+  canonicalJson, maxRevision, POD_TEMPLATE_HASH, podTemplateHash, replicasOf, REVISION, revisionOf, rsAnnotations, rsAvailable, rsReplicas,
   sameTemplate, surgeAndUnavailable
 } from './deployment-util.ts'
 import { keyOf, splitKey } from './informer.ts'
@@ -89,19 +89,22 @@ async function step (ctx: RoleContext, d: Deployment): Promise<boolean> {
   return false
 }
 
-/** The new ReplicaSet carries the highest revision, and the Deployment the same number. */
+/**
+ * The new ReplicaSet carries the highest revision (renumbered when a rollback brings an old
+ * one back) and the Deployment's annotations (change-cause); the Deployment the same number.
+ */
 async function syncRevision (ctx: RoleContext, s: RolloutState): Promise<boolean> {
   const newRS = s.newRS as ReplicaSet
   const maxOld = maxRevision(s.oldRSs)
-  if (revisionOf(newRS) <= maxOld) {
-    const annotations = rsAnnotations(s.d, newRS, maxOld + 1, surgeAndUnavailable(s.d).maxSurge)
+  const revision = revisionOf(newRS) > maxOld ? revisionOf(newRS) : maxOld + 1
+  const annotations = rsAnnotations(s.d, newRS, revision, surgeAndUnavailable(s.d).maxSurge)
+  if (canonicalJson(annotations) !== canonicalJson(newRS.metadata.annotations ?? {})) {
     const r = await ctx.backend.write(updateCommand({ ...newRS, metadata: { ...newRS.metadata, annotations } }))
-    if (!r.ok) throw new Error(`updating the revision of ReplicaSet ${newRS.metadata.name}: ${r.error.message}`)
+    if (!r.ok) throw new Error(`updating the annotations of ReplicaSet ${newRS.metadata.name}: ${r.error.message}`)
     return true
   }
-  const revision = String(revisionOf(newRS))
-  if (s.d.metadata.annotations?.[REVISION] === revision) return false
-  const d: KObject = { ...s.d, metadata: { ...s.d.metadata, annotations: { ...s.d.metadata.annotations, [REVISION]: revision } } }
+  if (s.d.metadata.annotations?.[REVISION] === String(revision)) return false
+  const d: KObject = { ...s.d, metadata: { ...s.d.metadata, annotations: { ...s.d.metadata.annotations, [REVISION]: String(revision) } } }
   const r = await ctx.backend.write(updateCommand(d))
   if (!r.ok) throw new Error(`updating the revision of Deployment ${s.d.metadata.name}: ${r.error.message}`)
   return true
