@@ -4,11 +4,10 @@
 // deletes at once; an unknown policy is a 400. `flotilla delete --cascade` sends them. A deleted Namespace turns Terminating and
 // creating objects in it is Forbidden.
 
-import { tmpdir } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main.ts'
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts'
 import { KINDS } from '../../../src/objects/kinds.ts'
+import { runCliAgainst, type CliOutcome } from '../cli/in-process.ts'
 import { StoreBackend } from '../store-backend.ts'
 
 const TOKEN = 't'
@@ -35,17 +34,8 @@ async function start (): Promise<Started> {
   return { call, backend, url: `http://127.0.0.1:${port}` }
 }
 
-async function cli (url: string, argv: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const code = await main([...argv, '-s', url, '--token', TOKEN], {
-    stdout: { write: (s: string) => { out += s } },
-    stderr: { write: (s: string) => { err += s } },
-    env: {},
-    cwd: tmpdir(),
-    home: tmpdir()
-  })
-  return { code, out, err }
+async function cli (url: string, argv: string[]): Promise<CliOutcome> {
+  return await runCliAgainst(url, TOKEN, argv)
 }
 
 const RS_PATH = '/apis/apps/v1/namespaces/default/replicasets'

@@ -3,15 +3,14 @@
 // that marks every new pod Ready. Apply, `rollout status`, a template change, `rollout
 // history`, `rollout undo` (the old ReplicaSet comes back, no third one), `scale`.
 
-import { tmpdir } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts'
-import { main } from '../../../src/cli/main.ts'
 import type { ControllerRole } from '../../../src/controllers/controller-role.ts'
 import { deploymentController } from '../../../src/controllers/deployment.ts'
 import { isPodReady } from '../../../src/controllers/pod-readiness.ts'
 import { replicaSetController } from '../../../src/controllers/replicaset.ts'
 import { KINDS } from '../../../src/objects/kinds.ts'
+import { runCliAgainst, type CliOutcome } from '../cli/in-process.ts'
 import { controllerHarness, deployment, type ControllerHarness } from './harness.ts'
 
 const TOKEN = 'token'
@@ -31,7 +30,7 @@ function readyEveryPod (h: ControllerHarness): () => void {
   })
 }
 
-async function start (): Promise<{ h: ControllerHarness, cli: (...argv: string[]) => Promise<{ code: number, out: string, err: string }> }> {
+async function start (): Promise<{ h: ControllerHarness, cli: (...argv: string[]) => Promise<CliOutcome> }> {
   const h = await controllerHarness()
   const roles: ControllerRole[] = [replicaSetController(h.ctx), deploymentController(h.ctx)]
   for (const r of roles) r.start()
@@ -39,18 +38,7 @@ async function start (): Promise<{ h: ControllerHarness, cli: (...argv: string[]
   const api: ApiServer = createApiServer({ backend: h.backend, kinds: KINDS, token: TOKEN, host: '127.0.0.1', port: 0 })
   const { port } = await api.start()
   cleanups.push(async () => { await api.stop(); stopReady(); for (const r of roles) await r.stop() })
-  const cli = async (...argv: string[]): Promise<{ code: number, out: string, err: string }> => {
-    let out = ''
-    let err = ''
-    const code = await main([...argv, '-s', `http://127.0.0.1:${port}`, '--token', TOKEN], {
-      stdout: { write: (s: string) => { out += s } },
-      stderr: { write: (s: string) => { err += s } },
-      env: {},
-      cwd: tmpdir(),
-      home: tmpdir()
-    })
-    return { code, out, err }
-  }
+  const cli = async (...argv: string[]): Promise<CliOutcome> => await runCliAgainst(`http://127.0.0.1:${port}`, TOKEN, argv)
   return { h, cli }
 }
 
