@@ -10,7 +10,7 @@ import type { Deployment } from '../objects/deployment.ts'
 import type { ReplicaSet } from '../objects/replicaset.ts'
 import type { KObject } from '../store/types.ts'
 import {
-  byCreation, DESIRED_REPLICAS, replicaAnnotations, replicasOf, revisionOf, rsAvailable, rsReplicas, sumOf, surgeAndUnavailable
+  byCreation, DESIRED_REPLICAS, MAX_REPLICAS, replicaAnnotations, replicasOf, revisionOf, rsAvailable, rsReplicas, sumOf, surgeAndUnavailable
 } from './deployment-util.ts'
 import { deleteCommand, updateCommand, writeAll } from './store-writes.ts'
 import type { ApiBackend } from '../api/backend.ts'
@@ -96,47 +96,61 @@ export function isScalingEvent (s: RolloutState): boolean {
     rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined && rs.metadata.annotations[DESIRED_REPLICAS] !== String(replicasOf(s.d)))
 }
 
+/** Kubernetes' FindActiveOrLatest: the only ReplicaSet with replicas, or the newest when none has; undefined when several have. */
+function activeOrLatest (s: RolloutState): ReplicaSet | undefined {
+  const all = [...(s.newRS !== undefined ? [s.newRS] : []), ...s.oldRSs]
+  const active = all.filter((rs) => rsReplicas(rs) > 0)
+  if (active.length === 1) return active[0]
+  if (active.length > 1) return undefined
+  return s.newRS ?? [...s.oldRSs].sort(byCreation).at(-1)
+}
+
+/** What this ReplicaSet's size becomes in proportion, as Kubernetes' getReplicaSetFraction. */
+function fraction (d: Deployment, rs: ReplicaSet, maxSurge: number): number {
+  if (replicasOf(d) === 0) return -rsReplicas(rs)
+  const maxNow = replicasOf(d) + maxSurge
+  let maxBefore = Number.parseInt(rs.metadata.annotations?.[MAX_REPLICAS] ?? '', 10)
+  if (Number.isNaN(maxBefore) || maxBefore === 0) maxBefore = d.status?.replicas ?? 0
+  if (maxBefore === 0) return 0
+  return Math.round(rsReplicas(rs) * (maxNow / maxBefore)) - rsReplicas(rs)
+}
+
 /**
- * Resize for a new replica count (also while paused). One active ReplicaSet takes it all; during
- * a rolling update the change is spread over the active ReplicaSets in proportion to their size
- * (Kubernetes' proportional scaling, simplified: fractions from current sizes, the rest to the largest).
+ * Resize for a new replica count (also while paused), as Kubernetes' scale(): the only active
+ * ReplicaSet takes it all; a saturated new ReplicaSet lets the old ones go to zero; during a
+ * rolling update the change is spread over the active ReplicaSets in proportion to the size
+ * they had for the previous count (max-replicas annotation), the rest going to the largest.
  */
 export async function scaleDeployment (backend: ApiBackend, s: RolloutState): Promise<boolean> {
   const { d, newRS, oldRSs } = s
   const replicas = replicasOf(d)
-  const all = [...(newRS !== undefined ? [newRS] : []), ...oldRSs]
-  const active = all.filter((rs) => rsReplicas(rs) > 0)
-  if (active.length <= 1) {
-    const target = active[0] ?? newRS ?? [...oldRSs].sort((a, b) => revisionOf(b) - revisionOf(a))[0]
-    if (target === undefined) return false
-    return await scaleTo(backend, d, target, replicas)
-  }
-  if (newRS !== undefined && rsReplicas(newRS) === replicas && rsAvailable(newRS) >= replicas) {
+  const only = activeOrLatest(s)
+  if (only !== undefined) return rsReplicas(only) !== replicas && await scaleTo(backend, d, only, replicas)
+  if (newRS !== undefined && rsReplicas(newRS) === replicas && newRS.metadata.annotations?.[DESIRED_REPLICAS] === String(replicas) && rsAvailable(newRS) === replicas) {
     let wrote = false
     for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, d, rs, 0)) wrote = true
     return wrote
   }
   if (d.spec.strategy?.type === 'Recreate') return false
-  const allowed = replicas + surgeAndUnavailable(d).maxSurge
-  const current = sumOf(active, rsReplicas)
-  const toAdd = allowed - current
-  // Largest first (newest first among equals), so the rest of the rounding lands there.
-  const sorted = [...active].sort((a, b) => rsReplicas(b) - rsReplicas(a) || byCreation(b, a))
+  const { maxSurge } = surgeAndUnavailable(d)
+  const active = [...(newRS !== undefined ? [newRS] : []), ...oldRSs].filter((rs) => rsReplicas(rs) > 0)
+  const allowed = replicas > 0 ? replicas + maxSurge : 0
+  const toAdd = allowed - sumOf(active, rsReplicas)
+  // Largest first; among equals the newest first when growing, the oldest first when shrinking.
+  const sorted = [...active].sort((a, b) => rsReplicas(b) - rsReplicas(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)))
   const sizes = new Map<ReplicaSet, number>()
   let added = 0
   for (const rs of sorted) {
-    if (toAdd === 0 || current === 0) {
-      sizes.set(rs, rsReplicas(rs))
-      continue
+    let share = 0
+    if (toAdd !== 0 && toAdd !== added) {
+      const f = fraction(d, rs, maxSurge)
+      share = toAdd > 0 ? Math.min(f, toAdd - added) : Math.max(f, toAdd - added)
     }
-    let share = Math.round((rsReplicas(rs) * toAdd) / current)
-    if (toAdd > 0) share = Math.min(share, toAdd - added)
-    else share = Math.max(share, toAdd - added)
-    sizes.set(rs, Math.max(0, rsReplicas(rs) + share))
+    sizes.set(rs, rsReplicas(rs) + share)
     added += share
   }
-  const first = sorted[0] as ReplicaSet
-  sizes.set(first, Math.max(0, (sizes.get(first) ?? 0) + toAdd - added))
+  const first = sorted[0]
+  if (first !== undefined) sizes.set(first, Math.max(0, (sizes.get(first) ?? 0) + toAdd - added))
   let wrote = false
   for (const [rs, n] of sizes) if (await scaleTo(backend, d, rs, n)) wrote = true
   return wrote

@@ -158,11 +158,15 @@ describe('Deployment controller', () => {
     await update(h, withSpec(dep(h), { replicas: 20 }))
     await settle()
     const sizes = Object.fromEntries(rss(h).map((rs) => [rs.metadata.annotations?.['deployment.kubernetes.io/revision'], (rs.spec as any).replicas]))
-    // 20 + maxSurge 5 = 25 in all, 12 more over 8:5 → old 8 + 7, new 5 + 5.
-    expect((sizes[1] as number) + (sizes[2] as number)).toBe(25)
-    expect(sizes[1]).toBeGreaterThan(8)
-    expect(sizes[2]).toBeGreaterThan(5)
+    // 20 + maxSurge 5 = 25 in all, 12 more; each grows by 25/13 (max-replicas before: 13):
+    // old round(8 × 25/13) = 15, new round(5 × 25/13) = 10, as Kubernetes does.
+    expect(sizes).toEqual({ 1: 15, 2: 10 })
     for (const rs of rss(h)) expect(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']).toBe('20')
+    // Down to 5 (5 + surge 2 = 7 in all): old round(15 × 7/25) = 4, new round(10 × 7/25) = 3.
+    await update(h, withSpec(dep(h), { replicas: 5 }))
+    await settle()
+    expect(Object.fromEntries(rss(h).map((rs) => [rs.metadata.annotations?.['deployment.kubernetes.io/revision'], (rs.spec as any).replicas]))).toEqual({ 1: 4, 2: 3 })
+    await update(h, withSpec(dep(h), { replicas: 20 }))
     await readyOneByOne(h, settle, 200)
     expect(activePods(h)).toHaveLength(20)
     expect(activePods(h).every((p) => imageOf(p) === 'busybox:2')).toBe(true)
