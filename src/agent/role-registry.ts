@@ -3,10 +3,12 @@
 
 import { NodeLifecycleController } from '../controllers/node-lifecycle.ts'
 import type { Role, RoleContext } from './roles.ts'
+import { workloadControllers } from '../controllers/workload-controllers.ts'
 
 /** Roles that run only on the leader, started in this order (stopped in reverse). */
 export function leaderRoles (ctx: RoleContext): Role[] {
   return [
+    ...workloadControllers(ctx),
     new NodeLifecycleController(ctx, ctx.nodeLifecycle)
   ]
 }
