@@ -10,6 +10,7 @@
 import type { Node } from '../objects/node.ts'
 import type { Pod } from '../objects/pod.ts'
 import { NodeInfo, nodeFactsOf, type NodeFacts } from './node-info.ts'
+import { keyOf } from '../controllers/informer.ts'
 import { isTerminated, podInfoOf, type PodInfo } from './pod-info.ts'
 
 export interface CachedPod {
@@ -75,14 +76,15 @@ export class SchedulerCache {
    * changed (both may let a pending pod in).
    */
   observePod (pod: Pod): boolean {
-    const info = podInfoOf(pod)
+    const key = keyOf(pod)
     const node = pod.spec?.nodeName ?? ''
-    const prev = this.pods.get(info.key)
+    const prev = this.pods.get(key)
     if (node === '' || isTerminated(pod)) {
       // Unbound: an assumed placement still waits for its write; keep it.
-      if (prev?.assumed === true && node === '' && prev.info.uid === info.uid) return false
-      return this.removePod(info.key)
+      if (prev?.assumed === true && node === '' && prev.info.uid === (pod.metadata.uid ?? '')) return false
+      return this.removePod(key)
     }
+    const info = podInfoOf(pod)
     if (prev !== undefined && prev.node === node && !prev.assumed && prev.info.uid === info.uid && sameLabels(prev.info.labels, info.labels)) return false
     const freed = prev !== undefined && !prev.assumed && (prev.node !== node || !sameLabels(prev.info.labels, info.labels))
     if (prev !== undefined) this.detach(prev)
