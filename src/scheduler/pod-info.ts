@@ -104,12 +104,14 @@ function podResources (spec: Record<string, unknown>, withDefaults: boolean): Re
   return main
 }
 
+/** Host ports the pod takes; with hostNetwork every containerPort is one (as Kubernetes defaults hostPort to it). */
 function hostPortsOf (spec: Record<string, unknown>): HostPort[] {
   const out: HostPort[] = []
   for (const c of list<Record<string, unknown>>(spec.containers)) {
     for (const p of list<Record<string, unknown>>(c.ports)) {
-      if (typeof p.hostPort !== 'number' || p.hostPort <= 0) continue
-      out.push({ protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP', port: p.hostPort, hostIP: typeof p.hostIP === 'string' ? p.hostIP : '' })
+      const port = typeof p.hostPort === 'number' ? p.hostPort : spec.hostNetwork === true ? p.containerPort : undefined
+      if (typeof port !== 'number' || port <= 0) continue
+      out.push({ protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP', port, hostIP: typeof p.hostIP === 'string' ? p.hostIP : '' })
     }
   }
   return out
@@ -157,4 +159,9 @@ export function isTerminated (pod: Pod): boolean {
 export function isOurs (pod: Pod): boolean {
   const name = pod.spec?.schedulerName
   return name === undefined || name === '' || name === 'default-scheduler'
+}
+
+/** An unbound pod of this scheduler that is neither finished nor being deleted. */
+export function waitsForScheduling (pod: Pod): boolean {
+  return (pod.spec?.nodeName ?? '') === '' && isOurs(pod) && !isTerminated(pod) && pod.metadata.deletionTimestamp === undefined
 }

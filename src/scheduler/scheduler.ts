@@ -24,9 +24,10 @@ import type { Node } from '../objects/node.ts'
 import type { Pod } from '../objects/pod.ts'
 import type { ApplyResult, StoreCommand, WatchEvent } from '../store/types.ts'
 import { SchedulerCache } from './cache.ts'
-import { isOurs, isTerminated, podInfoOf } from './pod-info.ts'
+import { isOurs, podInfoOf, waitsForScheduling, type PodInfo } from './pod-info.ts'
 import { bindCommand, podScheduledCondition, scheduledCommand, unschedulableCommand } from './pod-writes.ts'
-import { scheduleOne } from './schedule-one.ts'
+import { scheduleOne, type Placement } from './schedule-one.ts'
+import { Pump } from './pump.ts'
 import { SchedulingQueue } from './scheduling-queue.ts'
 
 export interface SchedulerOptions {
@@ -77,10 +78,9 @@ export class Scheduler implements Role {
   private timers = new Set<CancelTimer>()
   private flushTimer: CancelTimer | undefined
   private running = false
-  private pumpScheduled = false
+  private readonly pump = new Pump(() => this.step(), () => this.isIdle())
   private batches = 0
   private failures = 0
-  private idleWaiters: Array<() => void> = []
   /** Proposals made since start (for tests and benchmarks). */
   proposals = 0
 
@@ -126,16 +126,13 @@ export class Scheduler implements Role {
   }
 
   /** Resolves once no pod waits to be tried, no condition waits to be written and no batch is in flight. */
-  async idle (): Promise<void> {
-    if (this.isIdle()) return
-    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
-  }
+  async idle (): Promise<void> { await this.pump.idle() }
 
   /** Pods waiting for a change in the cluster. */
   get unschedulableCount (): number { return this.queue.unschedulableCount }
 
   private isIdle (): boolean {
-    return this.batches === 0 && !this.pumpScheduled && (!this.running || (this.queue.activeCount === 0 && this.pendingConditions() === 0))
+    return this.batches === 0 && (!this.running || (this.queue.activeCount === 0 && this.pendingConditions() === 0))
   }
 
   private pendingConditions (): number {
@@ -159,8 +156,8 @@ export class Scheduler implements Role {
       return
     }
     if (this.cache.observePod(pod)) this.retryUnschedulable()
-    const bound = (pod.spec?.nodeName ?? '') !== ''
-    if (bound || !isOurs(pod) || isTerminated(pod) || pod.metadata.deletionTimestamp !== undefined) {
+    if (!waitsForScheduling(pod)) {
+      const bound = (pod.spec?.nodeName ?? '') !== ''
       this.queue.remove(key)
       this.seen.delete(key)
       if (bound && isOurs(pod) && podScheduledCondition(pod)?.status === 'False') this.needScheduledCondition.add(key)
@@ -185,71 +182,35 @@ export class Scheduler implements Role {
     if (this.queue.moveAllToActive() > 0) this.schedulePump()
   }
 
-  /**
-   * Run a round soon: after the current apply (a promise job) when `afterIo` is false, else
-   * after pending I/O (setImmediate) — between two rounds the agent's Raft traffic and ticks
-   * get their turn, so a burst of pods never starves the leader's heartbeats.
-   */
-  private schedulePump (afterIo = false): void {
-    if (!this.running) {
-      this.wakeIdleWaiters()
-      return
-    }
-    if (this.pumpScheduled) return
-    this.pumpScheduled = true
-    const run = (): void => {
-      this.pumpScheduled = false
-      this.pump()
-    }
-    if (afterIo) setImmediate(run)
-    else queueMicrotask(run)
+  private schedulePump (): void {
+    if (this.running) this.pump.kick()
+    else this.pump.wake()
   }
 
-  private pump (): void {
-    if (this.running && this.batches < this.maxInflight && this.runRound()) {
-      this.schedulePump(true)
-      return
-    }
-    if (this.running && this.queue.unschedulableCount > 0 && this.flushTimer === undefined) {
+  /** One round if there is room for a batch in flight; arms the unschedulable flush. True if it did work. */
+  private step (): boolean {
+    if (!this.running) return false
+    if (this.batches < this.maxInflight && this.runRound()) return true
+    if (this.queue.unschedulableCount > 0 && this.flushTimer === undefined) {
       this.flushTimer = this.clock.setTimeout(() => {
         this.flushTimer = undefined
         this.retryUnschedulable()
       }, this.flushMs)
     }
-    this.wakeIdleWaiters()
+    return false
   }
 
-  private wakeIdleWaiters (): void {
-    if (!this.isIdle()) return
-    const waiters = this.idleWaiters
-    this.idleWaiters = []
-    for (const w of waiters) w()
-  }
-
-  /** Place up to maxBatch pods and propose the writes as one batch. False when there was nothing to write. */
+  /**
+   * Try up to maxBatch pods and propose the writes this gives as one batch. The work of a
+   * round is bounded by pods tried, not writes made, so retrying thousands of pods that still
+   * fit nowhere also yields to I/O every maxBatch pods. False when there was nothing to do.
+   */
   private runRound (): boolean {
     const commands: StoreCommand[] = []
     const items: Item[] = []
     const now = this.backend.now()
-    while (commands.length < this.maxBatch && this.queue.activeCount > 0) {
-      for (const key of this.queue.take(this.maxBatch - commands.length)) {
-        const pod = this.pendingPod(key)
-        if (pod === undefined) continue
-        const info = podInfoOf(pod)
-        const placement = scheduleOne(info, this.cache, (ns) => this.namespaceLabels(ns))
-        if ('node' in placement) {
-          this.cache.assume(info, placement.node)
-          commands.push(bindCommand(pod, placement.node))
-          items.push({ kind: 'bind', key, node: placement.node })
-          continue
-        }
-        this.queue.parkUnschedulable(key)
-        const cmd = unschedulableCommand(pod, placement.unschedulable, now)
-        if (cmd === undefined) continue
-        commands.push(cmd)
-        items.push({ kind: 'unschedulable', key })
-      }
-    }
+    const keys = this.queue.take(this.maxBatch)
+    for (const key of keys) this.tryPod(key, now, commands, items)
     for (const key of this.needScheduledCondition) {
       if (commands.length >= this.maxBatch) break
       if (this.inFlight.has(key)) continue
@@ -261,7 +222,7 @@ export class Scheduler implements Role {
       commands.push(cmd)
       items.push({ kind: 'scheduled', key })
     }
-    if (commands.length === 0) return false
+    if (commands.length === 0) return keys.length > 0
     for (const item of items) this.inFlight.add(item.key)
     this.batches++
     this.proposals++
@@ -269,10 +230,38 @@ export class Scheduler implements Role {
     return true
   }
 
+  /** Place one pod (assumed at once) or park it as unschedulable, adding the write this needs. */
+  private tryPod (key: string, now: string, commands: StoreCommand[], items: Item[]): void {
+    const pod = this.pendingPod(key)
+    if (pod === undefined) return
+    let placement: Placement
+    let info: PodInfo
+    try {
+      info = podInfoOf(pod)
+      placement = scheduleOne(info, this.cache, (ns) => this.namespaceLabels(ns))
+    } catch (err) {
+      // A pod shaped in a way no filter expected: report it, never take the agent down.
+      this.log(`scheduler: cannot place pod ${key}: ${(err as Error).message}`)
+      this.queue.parkUnschedulable(key)
+      return
+    }
+    if ('node' in placement) {
+      this.cache.assume(info, placement.node)
+      commands.push(bindCommand(pod, placement.node))
+      items.push({ kind: 'bind', key, node: placement.node })
+      return
+    }
+    this.queue.parkUnschedulable(key)
+    const cmd = unschedulableCommand(pod, placement.unschedulable, now)
+    if (cmd === undefined) return
+    commands.push(cmd)
+    items.push({ kind: 'unschedulable', key })
+  }
+
   /** The pod behind `key` if it still waits for this scheduler; a pod with a write in flight is tried after the answer. */
   private pendingPod (key: string): Pod | undefined {
     const pod = this.backend.reader.get({ ...PODS, ...splitKey(key) }) as Pod | undefined
-    if (pod === undefined || (pod.spec?.nodeName ?? '') !== '' || !isOurs(pod) || isTerminated(pod) || pod.metadata.deletionTimestamp !== undefined) return undefined
+    if (pod === undefined || !waitsForScheduling(pod)) return undefined
     if (this.inFlight.has(key) || this.cache.isAssumed(key)) {
       this.retryAfterAnswer.add(key)
       return undefined
@@ -290,7 +279,10 @@ export class Scheduler implements Role {
     } catch (err) {
       failure = (err as Error).message
     }
-    if (results === undefined) this.failedBatch(items, failure)
+    if (!this.running) {
+      // Stopped meanwhile (leadership lost): the next start reads everything afresh.
+      for (const item of items) if (item.kind === 'bind') this.cache.forget(item.key)
+    } else if (results === undefined) this.failedBatch(items, failure)
     else items.forEach((item, i) => { this.answered(item, results[i]) })
     for (const item of items) {
       this.inFlight.delete(item.key)
@@ -308,18 +300,23 @@ export class Scheduler implements Role {
     }
     const reason = r?.ok === false ? r.error.reason : 'no result'
     if (item.kind === 'bind') this.cache.forget(item.key)
-    if (reason === 'NotFound' || !this.running) {
+    if (reason === 'NotFound') {
       this.forgetPod(item.key)
       return
     }
-    // Conflict (the pod changed since it was read) or anything else: read it again and retry.
-    if (item.kind === 'scheduled') this.needScheduledCondition.add(item.key)
-    else this.queue.add(item.key)
+    if (reason === 'Conflict') {
+      // The pod changed since it was read: read it again and retry.
+      if (item.kind === 'scheduled') this.needScheduledCondition.add(item.key)
+      else this.queue.add(item.key)
+      return
+    }
+    // Refused for good (Invalid, …): say so and wait for a change, not a retry storm.
+    this.log(`scheduler: writing ${item.kind === 'bind' ? `the binding of pod ${item.key} to ${item.node}` : `the PodScheduled condition of pod ${item.key}`} was refused: ${r?.ok === false ? r.error.message : 'no result'}`)
+    if (item.kind !== 'scheduled') this.queue.parkUnschedulable(item.key)
   }
 
   private failedBatch (items: Item[], failure: string): void {
     for (const item of items) if (item.kind === 'bind') this.cache.forget(item.key)
-    if (!this.running) return
     this.failures++
     const delay = Math.min(MAX_RETRY_DELAY_MS, this.retryDelayMs * 2 ** Math.min(this.failures - 1, 16))
     this.log(`scheduler: a batch of ${items.length} writes failed (${failure}); retrying its pods in ${delay} ms`)

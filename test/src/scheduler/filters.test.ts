@@ -104,6 +104,9 @@ describe('scheduler filters', () => {
     expect(reasons(makePod('p', { hostPort: 8081 }), node, [there])).toEqual([])
     const udp = makePod('p', { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 53, hostPort: 8080, protocol: 'UDP' }] }] })
     expect(reasons(udp, node, [there])).toEqual([])
+    const hostNetwork = makePod('p', { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 8080 }] }] })
+    hostNetwork.spec.hostNetwork = true
+    expect(reasons(hostNetwork, node, [there])).toEqual(["node(s) didn't have free ports for the requested pod ports"])
     // A pod that finished gives its port back.
     expect(reasons(makePod('p', { hostPort: 8080 }), node, [makePod('a', { hostPort: 8080, nodeName: 'n', phase: 'Succeeded' })])).toEqual([])
   })

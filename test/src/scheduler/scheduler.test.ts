@@ -208,6 +208,26 @@ describe('Scheduler role', () => {
     expect(pod('p').spec.nodeName).toBe('n1')
   })
 
+  it('a binding refused for good (not a Conflict) is reported and waits for a change instead of retrying at once', async () => {
+    await start()
+    await create(makeNode('n1'))
+    const write = backend.write.bind(backend)
+    let refusals = 0
+    backend.write = async (cmd: StoreCommand): Promise<ApplyResult> => {
+      if (refusals === 0 && cmd.op === 'batch' && cmd.commands.some((c) => c.op === 'update' && c.subresource === undefined)) {
+        refusals++
+        return { ok: true, results: cmd.commands.map(() => ({ ok: false as const, error: { code: 422, reason: 'Invalid' as const, message: 'spec.nodeName: Forbidden' } })) }
+      }
+      return await write(cmd)
+    }
+    await create(makePod('p'))
+    expect(logs.join('\n')).toContain('writing the binding of pod default/p to n1 was refused: spec.nodeName: Forbidden')
+    expect(pod('p').spec.nodeName).toBeUndefined()
+    expect(scheduler.unschedulableCount).toBe(1)
+    await create(makeNode('n2'))
+    expect(pod('p').spec.nodeName).toBe('n1')
+  })
+
   it('leaves pods of other schedulers, terminating pods and bound pods alone, but counts what they take', async () => {
     await start()
     await create(makeNode('n1', { cpu: '1' }))
