@@ -27,12 +27,12 @@ export class SchedulerCache {
   private readonly pods = new Map<string, CachedPod>()
   /** Keys of cached pods with required anti-affinity terms (the existing pods' rules). */
   readonly withAntiAffinity = new Set<string>()
-  private sortedNames: string[] | null = null
+  private sorted: NodeInfo[] | null = null
 
-  /** Candidate nodes, in name order (ties between equal scores go to the first). */
-  nodeList (): NodeInfo[] {
-    this.sortedNames ??= [...this.nodes.keys()].sort()
-    return this.sortedNames.map((n) => this.nodes.get(n) as NodeInfo)
+  /** Candidate nodes, in name order (ties between equal scores go to the first). Do not modify. */
+  nodeList (): readonly NodeInfo[] {
+    this.sorted ??= [...this.nodes.keys()].sort().map((n) => this.nodes.get(n) as NodeInfo)
+    return this.sorted
   }
 
   get nodeCount (): number { return this.nodes.size }
@@ -57,7 +57,7 @@ export class SchedulerCache {
     const info = orphan ?? new NodeInfo(facts)
     info.facts = facts
     this.nodes.set(facts.name, info)
-    this.sortedNames = null
+    this.sorted = null
     return true
   }
 
@@ -65,7 +65,7 @@ export class SchedulerCache {
     const info = this.nodes.get(name)
     if (info === undefined) return
     this.nodes.delete(name)
-    this.sortedNames = null
+    this.sorted = null
     // Pods still bound there keep their accounting, should the Node come back.
     if (info.podCount > 0) this.orphans.set(name, info)
   }

@@ -43,7 +43,7 @@ function matchesTerm (term: NodeSelectorTerm, node: NodeFacts): boolean {
 /** Does the node satisfy the pod's nodeSelector and required node affinity? */
 export function matchesNodeAffinity (pod: PodInfo, node: NodeFacts): boolean {
   if (pod.nodeSelector !== undefined) {
-    for (const [k, v] of Object.entries(pod.nodeSelector)) if (node.labels[k] !== v) return false
+    for (const [k, v] of pod.nodeSelector) if (node.labels[k] !== v) return false
   }
   const terms = pod.requiredNodeTerms
   if (terms === undefined) return true

@@ -57,7 +57,8 @@ export interface PodInfo {
   hostPorts: HostPort[]
   /** uid of the controller ownerReference, if any (spreading). */
   ownerUid: string | undefined
-  nodeSelector: Readonly<Record<string, string>> | undefined
+  /** nodeSelector as [key, value] pairs; undefined when absent. */
+  nodeSelector: ReadonlyArray<readonly [string, string]> | undefined
   /** requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms; undefined when absent. */
   requiredNodeTerms: NodeSelectorTerm[] | undefined
   tolerations: Toleration[]
@@ -117,11 +118,9 @@ function hostPortsOf (spec: Record<string, unknown>): HostPort[] {
   return out
 }
 
-function stringMap (v: unknown): Record<string, string> | undefined {
+function selectorPairs (v: unknown): Array<[string, string]> | undefined {
   if (!isRecord(v)) return undefined
-  const out: Record<string, string> = {}
-  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x
-  return out
+  return Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')
 }
 
 export function podInfoOf (pod: Pod): PodInfo {
@@ -141,7 +140,7 @@ export function podInfoOf (pod: Pod): PodInfo {
     scoreRequests: podResources(spec, true),
     hostPorts: hostPortsOf(spec),
     ownerUid: owner?.uid,
-    nodeSelector: stringMap(spec.nodeSelector),
+    nodeSelector: selectorPairs(spec.nodeSelector),
     requiredNodeTerms: isRecord(requiredNode) ? list<NodeSelectorTerm>(requiredNode.nodeSelectorTerms) : undefined,
     tolerations: list<Toleration>(spec.tolerations),
     antiAffinity: list<PodAffinityTerm>(antiAffinity.requiredDuringSchedulingIgnoredDuringExecution)
