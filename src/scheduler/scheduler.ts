@@ -25,7 +25,8 @@ import type { Pod } from '../objects/pod.ts'
 import type { ApplyResult, StoreCommand, WatchEvent } from '../store/types.ts'
 import { SchedulerCache } from './cache.ts'
 import { isOurs, podInfoOf, waitsForScheduling, type PodInfo } from './pod-info.ts'
-import { bindCommand, podScheduledCondition, scheduledCommand, unschedulableCommand } from './pod-writes.ts'
+import { MessageThrottle } from './message-throttle.ts'
+import { bindCommand, podScheduledCondition, REASON_UNSCHEDULABLE, scheduledCommand, unschedulableCommand } from './pod-writes.ts'
 import { scheduleOne, type Placement } from './schedule-one.ts'
 import { Pump } from './pump.ts'
 import { SchedulingQueue } from './scheduling-queue.ts'
@@ -39,6 +40,8 @@ export interface SchedulerOptions {
   retryDelayMs?: number
   /** Unschedulable pods are also tried again this often, whatever happened. Default 5 min (kube-scheduler's). */
   unschedulableFlushMs?: number
+  /** A pending pod's Unschedulable message is rewritten at most this often (message-throttle.ts). Default 1 s. */
+  messageIntervalMs?: number
 }
 
 /** What the scheduler needs of its RoleContext. */
@@ -77,6 +80,7 @@ export class Scheduler implements Role {
   private stopInformers: Array<() => void> = []
   private timers = new Set<CancelTimer>()
   private flushTimer: CancelTimer | undefined
+  private readonly throttle: MessageThrottle
   private running = false
   private readonly pump = new Pump(() => this.step(), () => this.isIdle())
   private batches = 0
@@ -92,6 +96,10 @@ export class Scheduler implements Role {
     this.maxInflight = opts.maxInflight ?? 3
     this.retryDelayMs = opts.retryDelayMs ?? 500
     this.flushMs = opts.unschedulableFlushMs ?? 5 * 60_000
+    this.throttle = new MessageThrottle(this.clock, opts.messageIntervalMs ?? 1000, (keys) => {
+      for (const key of keys) if (this.queue.isUnschedulable(key)) this.queue.add(key)
+      this.schedulePump()
+    })
   }
 
   start (): void {
@@ -118,6 +126,7 @@ export class Scheduler implements Role {
     this.timers.clear()
     this.flushTimer?.()
     this.flushTimer = undefined
+    this.throttle.stop()
     this.queue.clear()
     this.needScheduledCondition.clear()
     this.retryAfterAnswer.clear()
@@ -159,6 +168,7 @@ export class Scheduler implements Role {
     if (!waitsForScheduling(pod)) {
       const bound = (pod.spec?.nodeName ?? '') !== ''
       this.queue.remove(key)
+      this.throttle.forget(key)
       this.seen.delete(key)
       if (bound && isOurs(pod) && podScheduledCondition(pod)?.status === 'False') this.needScheduledCondition.add(key)
       if (this.needScheduledCondition.has(key)) this.schedulePump()
@@ -174,6 +184,7 @@ export class Scheduler implements Role {
 
   private forgetPod (key: string): void {
     this.queue.remove(key)
+    this.throttle.forget(key)
     this.seen.delete(key)
     this.needScheduledCondition.delete(key)
   }
@@ -253,7 +264,7 @@ export class Scheduler implements Role {
     }
     this.queue.parkUnschedulable(key)
     const cmd = unschedulableCommand(pod, placement.unschedulable, now)
-    if (cmd === undefined) return
+    if (cmd === undefined || !this.throttle.allow(key, podScheduledCondition(pod)?.reason === REASON_UNSCHEDULABLE)) return
     commands.push(cmd)
     items.push({ kind: 'unschedulable', key })
   }

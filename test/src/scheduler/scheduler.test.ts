@@ -113,8 +113,32 @@ describe('Scheduler role', () => {
     // A node change that does not help: tried again, same message, nothing written.
     await update(node('n2'), (n) => { n.metadata.labels = { ...n.metadata.labels, touched: 'yes' } })
     expect(backend.writes.length).toBe(writes + 1)
+    // A new message within a second of the last one waits for the end of that second.
     await update(node('n2'), (n) => { (n.spec as Record<string, unknown>).unschedulable = true })
+    expect(scheduled(pod('big'))?.message).toBe('0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable.')
+    clock.advance(999)
+    await scheduler.idle()
+    expect(scheduled(pod('big'))?.message).toBe('0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable.')
+    clock.advance(1)
+    await scheduler.idle()
     expect(scheduled(pod('big'))?.message).toBe('0/2 nodes are available: 2 node(s) were unschedulable.')
+    expect(backend.writes.length).toBe(writes + 3)
+  })
+
+  it('rewrites the messages of thousands of pending pods at most once a second while nodes open one by one', async () => {
+    await start()
+    const nodes = Array.from({ length: 20 }, (_, i) => makeNode(`n${String(i).padStart(2, '0')}`, { unschedulable: true, pods: '10' }))
+    await create(...nodes)
+    await create(...Array.from({ length: 1000 }, (_, i) => makePod(`p${i}`)))
+    const before = backend.writes.length
+    for (const n of nodes) await update(node(n.metadata.name), (x) => { (x.spec as Record<string, unknown>).unschedulable = false })
+    const commands = proposals(before).flat()
+    expect(commands.filter((c) => c.startsWith('bind '))).toHaveLength(200)
+    // Without the limit every uncordon would rewrite ~800–1000 messages (about 18,000 writes).
+    expect(commands.filter((c) => c.startsWith('status ')).length).toBeLessThanOrEqual(200 + 1000)
+    clock.advance(1000)
+    await scheduler.idle()
+    expect(scheduled(pod('p999'))?.message).toBe('0/20 nodes are available: 20 Too many pods.')
   })
 
   it('tries unschedulable pods again when a node is added', async () => {
