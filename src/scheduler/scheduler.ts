@@ -12,7 +12,8 @@
 // A pod that fits nowhere gets PodScheduled=False (reason Unschedulable, kube-scheduler's
 // message) and waits until a Node is added or changes, or a bound pod goes away, finishes,
 // moves or changes its labels; then every such pod is tried again (and, as a safety net, every
-// `unschedulableFlushMs`). A bound pod gets PodScheduled=True in a later round. Every write
+// `unschedulableFlushMs`). Its message is rewritten only when it changes, at most once a
+// second (message-throttle.ts). A bound pod gets PodScheduled=True in a later round. Every write
 // carries the resourceVersion it was decided on: on Conflict the pod is read and tried again;
 // a pod deleted meanwhile is dropped.
 
@@ -32,7 +33,7 @@ import { Pump } from './pump.ts'
 import { SchedulingQueue } from './scheduling-queue.ts'
 
 export interface SchedulerOptions {
-  /** Most commands (bindings and condition updates) in one batch proposal; bounds the work between two yields to I/O (~50 ms at 100 nodes). Default 500. */
+  /** Most pods tried in one round, and most commands (bindings, conditions) in its batch proposal: bounds the work between two yields to I/O (~20–50 ms at 100 nodes). Default 500. */
   maxBatch?: number
   /** Batch proposals in flight at once. Default 3. */
   maxInflight?: number
