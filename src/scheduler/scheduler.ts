@@ -86,8 +86,6 @@ export class Scheduler implements Role {
   private readonly pump = new Pump(() => this.step(), () => this.isIdle())
   private batches = 0
   private failures = 0
-  /** Proposals made since start (for tests and benchmarks). */
-  proposals = 0
 
   constructor (c: SchedulerComponents, opts: SchedulerOptions = {}) {
     this.backend = c.backend
@@ -237,7 +235,6 @@ export class Scheduler implements Role {
     if (commands.length === 0) return keys.length > 0
     for (const item of items) this.inFlight.add(item.key)
     this.batches++
-    this.proposals++
     void this.propose(commands, items)
     return true
   }

@@ -96,6 +96,17 @@ describe('Scheduler role', () => {
     expect(scheduled(pending)).toMatchObject({ status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' })
   })
 
+  it('honours anti-affinity between pods placed in the same batch', async () => {
+    await start()
+    await create(makeNode('n1'), makeNode('n2'), makeNode('n3'))
+    const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } }
+    await create(...Array.from({ length: 4 }, (_, i) => makePod(`db-${i}`, { labels: { app: 'db' }, affinity })))
+    const nodes = Array.from({ length: 4 }, (_, i) => pod(`db-${i}`).spec.nodeName)
+    expect(nodes.slice(0, 3).sort()).toEqual(['n1', 'n2', 'n3'])
+    expect(nodes[3]).toBeUndefined()
+    expect(scheduled(pod('db-3'))?.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.")
+  })
+
   it('keeps counting bound-but-unapplied pods across batches in flight', async () => {
     await start({ maxBatch: 2, maxInflight: 3 })
     await create(makeNode('n1', { cpu: '3' }))
