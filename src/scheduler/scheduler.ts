@@ -33,7 +33,7 @@ import { Pump } from './pump.ts'
 import { SchedulingQueue } from './scheduling-queue.ts'
 
 export interface SchedulerOptions {
-  /** Most pods tried in one round, and most commands (bindings, conditions) in its batch proposal: bounds the work between two yields to I/O (~20–50 ms at 100 nodes). Default 500. */
+  /** Most pods tried in one round, and most commands (bindings, conditions) in its batch proposal: bounds the work between two yields to I/O (~10–25 ms at 100 nodes). Default 250. */
   maxBatch?: number
   /** Batch proposals in flight at once. Default 3. */
   maxInflight?: number
@@ -91,7 +91,7 @@ export class Scheduler implements Role {
     this.backend = c.backend
     this.clock = c.clock
     this.log = (line) => { c.log(line) }
-    this.maxBatch = opts.maxBatch ?? 500
+    this.maxBatch = opts.maxBatch ?? 250
     this.maxInflight = opts.maxInflight ?? 3
     this.retryDelayMs = opts.retryDelayMs ?? 500
     this.flushMs = opts.unschedulableFlushMs ?? 5 * 60_000
