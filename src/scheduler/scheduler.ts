@@ -2,7 +2,7 @@
 // the default scheduler onto a node, by writing spec.nodeName.
 //
 // It keeps its own picture of nodes and bound pods (cache.ts), fed by informers over the
-// local replica. Work goes in rounds: a round takes up to `maxBatch` pods off the active
+// local replica. Work goes in rounds (round.ts): a round takes up to `maxBatch` pods off the active
 // queue, places each against the cache — counting the pods placed earlier in the round, or in
 // rounds still in flight, as assumed, so a node is never overcommitted — and proposes all the
 // bindings and condition updates of the round as ONE batch command. Up to `maxInflight`
@@ -20,15 +20,15 @@
 import type { ApiBackend } from '../api/backend.ts'
 import type { Role } from '../agent/roles.ts'
 import type { CancelTimer, Clock } from '../controllers/clock.ts'
-import { inform, keyOf, splitKey } from '../controllers/informer.ts'
+import { inform, keyOf } from '../controllers/informer.ts'
 import type { Node } from '../objects/node.ts'
 import type { Pod } from '../objects/pod.ts'
 import type { ApplyResult, StoreCommand, WatchEvent } from '../store/types.ts'
 import { SchedulerCache } from './cache.ts'
-import { isOurs, podInfoOf, waitsForScheduling, type PodInfo } from './pod-info.ts'
+import { isOurs, waitsForScheduling } from './pod-info.ts'
 import { MessageThrottle } from './message-throttle.ts'
-import { bindCommand, podScheduledCondition, REASON_UNSCHEDULABLE, scheduledCommand, unschedulableCommand } from './pod-writes.ts'
-import { scheduleOne, type Placement } from './schedule-one.ts'
+import { podScheduledCondition } from './pod-writes.ts'
+import { buildRound, type Item } from './round.ts'
 import { Pump } from './pump.ts'
 import { SchedulingQueue } from './scheduling-queue.ts'
 
@@ -51,10 +51,6 @@ export interface SchedulerComponents {
   readonly clock: Clock
   log (line: string): void
 }
-
-type Item =
-  | { readonly kind: 'bind', readonly key: string, readonly node: string }
-  | { readonly kind: 'unschedulable' | 'scheduled', readonly key: string }
 
 const PODS = { group: '', kind: 'Pod' }
 const NODES = { group: '', kind: 'Node' }
@@ -210,72 +206,23 @@ export class Scheduler implements Role {
     return false
   }
 
-  /**
-   * Try up to maxBatch pods and propose the writes this gives as one batch. The work of a
-   * round is bounded by pods tried, not writes made, so retrying thousands of pods that still
-   * fit nowhere also yields to I/O every maxBatch pods. False when there was nothing to do.
-   */
+  /** Build a round (round.ts) and propose its writes as one batch. False when there was nothing to do. */
   private runRound (): boolean {
-    const commands: StoreCommand[] = []
-    const items: Item[] = []
-    const now = this.backend.now()
-    const keys = this.queue.take(this.maxBatch)
-    for (const key of keys) this.tryPod(key, now, commands, items)
-    for (const key of this.needScheduledCondition) {
-      if (commands.length >= this.maxBatch) break
-      if (this.inFlight.has(key)) continue
-      this.needScheduledCondition.delete(key)
-      const pod = this.backend.reader.get({ ...PODS, ...splitKey(key) }) as Pod | undefined
-      if (pod === undefined || (pod.spec?.nodeName ?? '') === '') continue
-      const cmd = scheduledCommand(pod, now)
-      if (cmd === undefined) continue
-      commands.push(cmd)
-      items.push({ kind: 'scheduled', key })
-    }
-    if (commands.length === 0) return keys.length > 0
-    for (const item of items) this.inFlight.add(item.key)
+    const round = buildRound({
+      reader: this.backend.reader,
+      cache: this.cache,
+      queue: this.queue,
+      throttle: this.throttle,
+      needScheduledCondition: this.needScheduledCondition,
+      inFlight: this.inFlight,
+      retryAfterAnswer: this.retryAfterAnswer,
+      log: this.log
+    }, this.maxBatch, this.backend.now())
+    if (round.commands.length === 0) return round.tried > 0
+    for (const item of round.items) this.inFlight.add(item.key)
     this.batches++
-    void this.propose(commands, items)
+    void this.propose(round.commands, round.items)
     return true
-  }
-
-  /** Place one pod (assumed at once) or park it as unschedulable, adding the write this needs. */
-  private tryPod (key: string, now: string, commands: StoreCommand[], items: Item[]): void {
-    const pod = this.pendingPod(key)
-    if (pod === undefined) return
-    let placement: Placement
-    let info: PodInfo
-    try {
-      info = podInfoOf(pod)
-      placement = scheduleOne(info, this.cache, (ns) => this.namespaceLabels(ns))
-    } catch (err) {
-      // A pod shaped in a way no filter expected: report it, never take the agent down.
-      this.log(`scheduler: cannot place pod ${key}: ${(err as Error).message}`)
-      this.queue.parkUnschedulable(key)
-      return
-    }
-    if ('node' in placement) {
-      this.cache.assume(info, placement.node)
-      commands.push(bindCommand(pod, placement.node))
-      items.push({ kind: 'bind', key, node: placement.node })
-      return
-    }
-    this.queue.parkUnschedulable(key)
-    const cmd = unschedulableCommand(pod, placement.unschedulable, now)
-    if (cmd === undefined || !this.throttle.allow(key, podScheduledCondition(pod)?.reason === REASON_UNSCHEDULABLE)) return
-    commands.push(cmd)
-    items.push({ kind: 'unschedulable', key })
-  }
-
-  /** The pod behind `key` if it still waits for this scheduler; a pod with a write in flight is tried after the answer. */
-  private pendingPod (key: string): Pod | undefined {
-    const pod = this.backend.reader.get({ ...PODS, ...splitKey(key) }) as Pod | undefined
-    if (pod === undefined || !waitsForScheduling(pod)) return undefined
-    if (this.inFlight.has(key) || this.cache.isAssumed(key)) {
-      this.retryAfterAnswer.add(key)
-      return undefined
-    }
-    return pod
   }
 
   private async propose (commands: StoreCommand[], items: Item[]): Promise<void> {
@@ -338,10 +285,6 @@ export class Scheduler implements Role {
       this.schedulePump()
     }, delay)
     this.timers.add(cancel)
-  }
-
-  private namespaceLabels (ns: string): Readonly<Record<string, string>> | undefined {
-    return this.backend.reader.get({ group: '', kind: 'Namespace', namespace: '', name: ns })?.metadata.labels
   }
 }
 
