@@ -2,10 +2,10 @@
 // the default scheduler onto a node, by writing spec.nodeName.
 //
 // It keeps its own picture of nodes and bound pods (cache.ts), fed by informers over the
-// local replica. Work goes in rounds (round.ts): a round takes up to `maxBatch` pods off the active
-// queue, places each against the cache — counting the pods placed earlier in the round, or in
-// rounds still in flight, as assumed, so a node is never overcommitted — and proposes all the
-// bindings and condition updates of the round as ONE batch command. Up to `maxInflight`
+// local replica. Work goes in rounds (round.ts): a round takes up to `maxBatch` pods off the
+// active queue, places each against the cache — counting the pods placed earlier in the
+// round, or in rounds still in flight, as assumed, so a node is never overcommitted — and
+// proposes all the bindings and condition updates of the round as ONE batch command. Up to `maxInflight`
 // rounds are in flight at once; pods that arrive meanwhile wait for the next round, so a
 // burst of thousands of pods costs a handful of proposals (group commit).
 //
