@@ -2,13 +2,15 @@
 // RoleContext.
 
 import { NodeLifecycleController } from '../controllers/node-lifecycle.ts'
-import type { Role, RoleContext } from './roles.ts'
 import { workloadControllers } from '../controllers/workload-controllers.ts'
+import { schedulerRole } from '../scheduler/index.ts'
+import type { Role, RoleContext } from './roles.ts'
 
 /** Roles that run only on the leader, started in this order (stopped in reverse). */
 export function leaderRoles (ctx: RoleContext): Role[] {
   return [
     ...workloadControllers(ctx),
+    schedulerRole(ctx),
     new NodeLifecycleController(ctx, ctx.nodeLifecycle)
   ]
 }

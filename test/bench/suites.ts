@@ -5,11 +5,13 @@ import { apiWritesSuite } from './api-writes.ts'
 import { failoverSuite } from './failover.ts'
 import { raftCommitSuite } from './raft-commit.ts'
 import { agentRssSuite } from './rss.ts'
+import { schedulerSuite } from './scheduler.ts'
 import type { Suite } from './types.ts'
 
 export const suites: readonly Suite[] = [
   raftCommitSuite,
   apiWritesSuite,
   failoverSuite,
-  agentRssSuite
+  agentRssSuite,
+  schedulerSuite
 ]
