@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The `flotilla` executable: registers tsx so the TypeScript sources run directly, applies the
-// Node 20 polyfill, and hands the arguments to the CLI. Imports are dynamic so that they run
-// after tsx is registered.
+// The `flotilla` executable: runs the compiled bundle (dist/flotilla.js, see bin/build.js),
+// rebuilding it first when any source changed since it was built, so it never runs stale
+// code. If the build fails (a syntax error, a read-only checkout), it says so in one line on
+// stderr and runs the TypeScript sources through tsx instead, as before the bundle existed.
+// The polyfill is loaded before the CLI: the bundle's imports of libp2p are evaluated before
+// any code inside the bundle runs.
 
-import { register } from 'tsx/esm/api'
-
-register()
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { bundlePaths, isBundleFresh } from './build.js'
 
 // `flotilla get pods | head` closes the pipe early; that is not an error.
 process.stdout.on('error', err => {
@@ -13,6 +16,43 @@ process.stdout.on('error', err => {
   throw err
 })
 
-await import('../polyfill.ts')
-const { main } = await import('../src/cli/main.ts')
+/**
+ * Build in a child process: the esbuild module and its service never load into this one (an
+ * agent keeps running for days; its memory is measured).
+ * @returns {string | null} why the build failed, or null
+ */
+function rebuild () {
+  const script = fileURLToPath(new URL('./build.js', import.meta.url))
+  const r = spawnSync(process.execPath, [script, '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
+  if (r.error !== undefined) return r.error.message
+  if (r.status === 0) return null
+  return (r.stderr ?? '').trim().split('\n', 1)[0].replace(/^build failed: /, '') || `build exited with ${r.status ?? r.signal}`
+}
+
+/** @returns {string | null} why the bundle cannot be used, or null */
+function ensureBundle () {
+  try {
+    return isBundleFresh() ? null : rebuild()
+  } catch (err) {
+    return err.message
+  }
+}
+
+async function loadMain () {
+  const problem = ensureBundle()
+  if (problem === null) {
+    const paths = bundlePaths()
+    // Stack traces name the .ts files and lines (the map is linked, without sources: small).
+    process.setSourceMapsEnabled(true)
+    await import(pathToFileURL(paths.polyfill).href)
+    return (await import(pathToFileURL(paths.main).href)).main
+  }
+  process.stderr.write(`flotilla: could not build dist/flotilla.js (${problem}); running the TypeScript sources with tsx\n`)
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import('../polyfill.ts')
+  return (await import('../src/cli/main.ts')).main
+}
+
+const main = await loadMain()
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })

@@ -5,11 +5,22 @@
 // first), then SIGKILL if they do not exit.
 
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const BIN = resolve(fileURLToPath(new URL('../../bin/flotilla.js', import.meta.url)))
+/**
+ * bin/flotilla.js of the checkout this module runs from. Searched upwards because this module
+ * runs both from src/agent/ (tests, tsx) and compiled into dist/flotilla.js.
+ */
+function findBin (from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const bin = join(dir, 'bin', 'flotilla.js')
+    if (existsSync(bin)) return bin
+    if (dirname(dir) === dir) throw new Error(`bin/flotilla.js not found in ${from} or any directory above it`)
+  }
+}
 
 export interface LocalAgent {
   readonly name: string
@@ -59,7 +70,7 @@ export class LocalCluster {
 
   private async startAgent (name: string, extra: string[], signal?: AbortSignal): Promise<LocalAgent> {
     const dataDir = join(this.opts.dir, name)
-    const args = [BIN, 'agent', '--data-dir', dataDir, '--name', name, '--api-port', '0', '--p2p-port', '0', ...extra, ...(this.opts.agentArgs ?? [])]
+    const args = [findBin(dirname(fileURLToPath(import.meta.url))), 'agent', '--data-dir', dataDir, '--name', name, '--api-port', '0', '--p2p-port', '0', ...extra, ...(this.opts.agentArgs ?? [])]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const agent: LocalAgent = { name, dataDir, process: child, apiUrl: '', p2p: '' }
     this.agents.push(agent)

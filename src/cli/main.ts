@@ -24,12 +24,9 @@ interface Verb {
   load: () => Promise<VerbModule>
 }
 
-/** Loads a module by a computed path, for verbs whose files other parts of the project provide. */
-const loadByPath = async (file: string): Promise<VerbModule> => await import(file) as VerbModule
-
 export const VERBS: Verb[] = [
-  { name: 'agent', group: 'Cluster', summary: 'Run an agent: create a cluster or join one, and serve the API', file: './agent.ts', load: async () => await loadByPath('./agent.ts') },
-  { name: 'up', group: 'Cluster', summary: 'Start a local cluster of agents in one command', file: './up.ts', load: async () => await loadByPath('./up.ts') },
+  { name: 'agent', group: 'Cluster', summary: 'Run an agent: create a cluster or join one, and serve the API', file: './agent.ts', load: async () => await import('./agent.ts') },
+  { name: 'up', group: 'Cluster', summary: 'Start a local cluster of agents in one command', file: './up.ts', load: async () => await import('./up.ts') },
   { name: 'cluster', group: 'Cluster', summary: 'Show the leader, term, commit index and members (cluster status)', file: './cluster.ts', load: async () => await import('./cluster.ts') },
   { name: 'apply', group: 'Objects', summary: 'Create or update resources from YAML/JSON manifests', file: './apply.ts', load: async () => await import('./apply.ts') },
   { name: 'get', group: 'Objects', summary: 'Display one or many resources', file: './get.ts', load: async () => await import('./get.ts') },
@@ -83,7 +80,10 @@ async function load (verb: Verb): Promise<VerbModule> {
   try {
     return await verb.load()
   } catch (err) {
-    if (!existsSync(fileURLToPath(new URL(verb.file, import.meta.url)))) {
+    // Only when the verb's own file is what is missing (a partial checkout run through tsx): in
+    // the bundle (dist/) every verb is compiled in and import.meta.url is not src/cli/.
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`src/cli/${verb.file.slice(2)}`)
+    if (missing && !existsSync(fileURLToPath(new URL(verb.file, import.meta.url)))) {
       throw new Error(`the "${verb.name}" command is not available in this build (src/cli/${verb.file.slice(2)} is missing)`)
     }
     throw err

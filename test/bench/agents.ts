@@ -1,14 +1,18 @@
 // A cluster of real `flotilla agent` processes on loopback for benchmarks (`node
 // bin/flotilla.js agent …`, fake container runtime), each with its own data dir under one
 // temp dir. Processes are stopped by PID; stop() kills them all and removes the temp dir.
+// The compiled bundle (bin/build.js) is brought up to date once before the first agent starts,
+// so no agent spends its start building it and agents that start together do not all build.
 //
 // FLOTILLA_BENCH_AGENT_NODE_ARGS, if set, adds node options to every agent's command line
 // (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: Node 20 refuses --cpu-prof in
 // NODE_OPTIONS); agents are then stopped with SIGTERM, so a profile gets written, instead of
 // SIGKILL.
 
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { mkdir } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
@@ -18,7 +22,8 @@ import { makeTempDir, removeTempDir } from './temp-dirs.ts'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(REPO, 'bin', 'flotilla.js')
-/** tsx compiles the sources at start; on a busy 2-core machine that takes a while. */
+const BUILD = join(REPO, 'bin', 'build.js')
+/** Generous: on a busy 2-core machine, and if the bundle cannot be built, tsx compiles the sources at start. */
 const START_TIMEOUT_MS = 60_000
 const EXTRA_NODE_ARGS = (process.env.FLOTILLA_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
@@ -64,7 +69,8 @@ export class BenchAgent {
     let out = ''
     let onUp: () => void = () => {}
     const up = new Promise<void>((resolveUp) => { onUp = resolveUp })
-    // bin/flotilla.js registers tsx itself; do not pass on the loader options of the benchmark's own tsx.
+    // The agent runs the compiled bundle (or registers tsx itself): do not pass on the loader
+    // options of the benchmark's own tsx.
     const env = { ...process.env }
     delete env.NODE_OPTIONS
     const run = spawnLogged(process.execPath, [...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', 'fake', ...args], {
@@ -121,6 +127,7 @@ export class AgentCluster {
    * address; resolves once every agent reports the same leader and `size` healthy voters.
    */
   static async start (size: number, log: (line: string) => void): Promise<AgentCluster> {
+    await buildIfStale(log)
     const root = await makeTempDir('flotilla-bench-agents')
     const agents = Array.from({ length: size }, (_, i) => new BenchAgent(String.fromCharCode(97 + i), root))
     const cluster = new AgentCluster(root, agents, '', '')
@@ -233,5 +240,16 @@ export class AgentCluster {
       const same = all.every((s) => typeof s !== 'string' && s.leader === first.leader && s.term === first.term)
       return same && accept(first) ? first : undefined
     }, timeoutMs, 100, () => seen)
+  }
+}
+
+/** Rebuild dist/ if the sources changed; a failed build is left to bin/flotilla.js (it falls back to tsx and says so). */
+async function buildIfStale (log: (line: string) => void): Promise<void> {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  try {
+    await promisify(execFile)(process.execPath, [BUILD, '--if-stale'], { cwd: REPO, env })
+  } catch (err) {
+    log(`agents: could not build the bundle (${((err as { stderr?: string }).stderr ?? String(err)).trim()}); agents will run through tsx`)
   }
 }

@@ -110,7 +110,7 @@ async function measureRss (opts: BenchOptions, lockNote: string | null): Promise
       ...notes,
       `host: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, ${host.platform}, Node ${host.node}${'missing' in etcd ? '' : `, etcd ${etcd.version}`}`,
       'RSS is VmRSS from /proc/PID/status (peak: VmHWM); KiB per write is the growth between the two stages divided by the writes in between. Each agent holds a full replica of every object in memory, so its RSS grows with the number of objects written; the target is judged after the second stage.',
-      'Agents run as `node bin/flotilla.js agent` (TypeScript compiled at start by tsx, fake container runtime).'
+      'Agents run as `node bin/flotilla.js agent` (the compiled bundle dist/flotilla.js, fake container runtime).'
     ]
   }
 }
