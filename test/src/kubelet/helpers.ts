@@ -50,10 +50,12 @@ export async function harness (opts: Partial<KubeletOptions> = {}): Promise<Harn
     logs,
     settle,
     async advance (ms, step = 500) {
-      for (let t = 0; t < ms; t += step) {
+      let t = 0
+      do {
         clock.advance(Math.min(step, ms - t))
         await settle()
-      }
+        t += step
+      } while (t < ms)
     },
     pod: (name) => backend.reader.get({ group: '', kind: 'Pod', namespace: 'default', name }) as Pod | undefined,
     async create (obj) {

@@ -39,6 +39,22 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(h.backend.writes.length).toBe(before)
   })
 
+  it('starts a pod once the scheduler binds it here, and batches the status writes of pods synced together', async () => {
+    h = await harness()
+    h.kubelet.start()
+    const unbound = await h.create(podObject('later', {}, ''))
+    await h.settle()
+    expect(h.runtime.calls).toEqual([])
+    const bound = structuredClone(unbound)
+    ;(bound.spec as { nodeName: string }).nodeName = 'n1'
+    const pods = [bound, podObject('b1'), podObject('b2')].map((p, i) => i === 0 ? { op: 'update' as const, object: p } : { op: 'create' as const, object: { ...p, metadata: { ...p.metadata, uid: h.backend.newUid() } } })
+    await h.backend.write({ op: 'batch', commands: pods })
+    await h.settle()
+    for (const name of ['later', 'b1', 'b2']) expect(h.pod(name)?.status?.phase).toBe('Running')
+    const statusWrites = h.backend.writes.filter((w) => JSON.stringify(w).includes('"subresource":"status"') && JSON.stringify(w).includes('"Pod"'))
+    expect(statusWrites.map((w) => w.op)).toEqual(['batch'])
+  })
+
   it('restarts a crashing container at once, then with back-off 10 s, 20 s (CrashLoopBackOff)', async () => {
     h = await harness()
     h.kubelet.start()
