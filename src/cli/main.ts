@@ -31,7 +31,9 @@ export const VERBS: Verb[] = [
   { name: 'apply', group: 'Objects', summary: 'Create or update resources from YAML/JSON manifests', file: './apply.ts', load: async () => await import('./apply.ts') },
   { name: 'get', group: 'Objects', summary: 'Display one or many resources', file: './get.ts', load: async () => await import('./get.ts') },
   { name: 'describe', group: 'Objects', summary: 'Show details of a resource, with its events', file: './describe.ts', load: async () => await import('./describe.ts') },
-  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') }
+  { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') },
+  { name: 'logs', group: 'Objects', summary: "Print a container's logs (-f to follow)", file: './logs.ts', load: async () => await import('./logs.ts') },
+  { name: 'exec', group: 'Objects', summary: 'Run a command in a container (not interactive)', file: './exec.ts', load: async () => await import('./exec.ts') }
 ]
 
 export function usage (): string {

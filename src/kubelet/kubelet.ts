@@ -11,6 +11,7 @@ import { WorkQueue } from '../controllers/work-queue.ts'
 import type { Pod } from '../objects/pod.ts'
 import { Backoff, type BackoffOptions } from './backoff.ts'
 import { NodeStatusReporter } from './node-status.ts'
+import { LocalPodIo, type PodIo } from './pod-io.ts'
 import { PodSync } from './pod-sync.ts'
 import { ProbeManager } from './probe-manager.ts'
 import { runtimeProber, type Prober } from './prober.ts'
@@ -42,6 +43,8 @@ export interface KubeletOptions {
 
 export class Kubelet {
   readonly name = 'kubelet'
+  /** Logs and exec of the containers this kubelet runs. */
+  readonly io: PodIo
   /** Pods bound here: uid → namespace/name. */
   private readonly bound = new Map<string, string>()
   private readonly queue: WorkQueue
@@ -59,6 +62,7 @@ export class Kubelet {
 
   constructor (private readonly o: KubeletOptions) {
     this.relistMs = o.relistMs ?? 1000
+    this.io = new LocalPodIo(o.backend.reader, o.runtime)
     this.queue = new WorkQueue(async (uid) => { await this.syncPod(uid) }, {
       clock: o.clock,
       concurrency: o.concurrency ?? 8,

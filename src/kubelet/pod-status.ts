@@ -59,6 +59,8 @@ function containerStatus (name: string, image: string, inputs: StatusInputs): Co
     return status
   }
   status.state = terminated(latest)
+  const previous = mine[1]
+  if (previous !== undefined && previous.state === 'exited') status.lastState = terminated(previous)
   return status
 }
 

@@ -175,6 +175,26 @@ describe.skipIf(!dockerUp)('Kubelet on Docker', () => {
     }, 30_000)
   })
 
+  it('serves logs (tail, follow, previous run) and exec of its containers', async () => {
+    await create(podSpec('talker', { containers: [{ name: 'app', image: IMAGE, command: ['sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done'] }] }))
+    await until('talker Running', () => pod('talker')?.status?.phase === 'Running')
+    const ctl = new AbortController()
+    let followed = ''
+    for await (const chunk of kubelet.io.logs({ namespace: 'default', pod: 'talker', follow: true }, ctl.signal)) {
+      followed += chunk
+      if (followed.includes('line 3\n')) ctl.abort()
+    }
+    expect(followed.startsWith('line 0\nline 1\nline 2\nline 3\n')).toBe(true)
+    let tail = ''
+    for await (const chunk of kubelet.io.logs({ namespace: 'default', pod: 'talker', tailLines: 1 }, new AbortController().signal)) tail += chunk
+    expect(tail).toMatch(/^line \d+\n$/)
+    let previous = ''
+    for await (const chunk of kubelet.io.logs({ namespace: 'default', pod: 'crash', previous: true }, new AbortController().signal)) previous += chunk
+    expect(previous).toBe('crashing\n')
+    const r = await kubelet.io.exec({ namespace: 'default', pod: 'talker', command: ['sh', '-c', 'echo out; exit 4'] }, new AbortController().signal)
+    expect(r).toEqual({ exitCode: 4, output: 'out\n' })
+  })
+
   it('restarts on a failing liveness probe, and a failing readiness probe only makes the pod NotReady', async () => {
     await create(podSpec('probed', {
       containers: [
