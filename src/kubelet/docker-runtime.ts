@@ -103,7 +103,7 @@ export class DockerRuntime implements ContainerRuntime {
       attempt: Number(c.Labels[LABEL_ATTEMPT] ?? 0),
       state,
       image: inspect.Config.Image,
-      imageID: inspect.Image.startsWith('sha256:') ? `docker-pullable://${inspect.Config.Image}@${inspect.Image}` : inspect.Image
+      imageID: `docker://${inspect.Image}`
     }
     if (s.StartedAt !== DOCKER_TIME_ZERO && s.StartedAt !== '') out.startedAt = s.StartedAt
     if (state === 'exited') {

@@ -5,7 +5,7 @@
 // A fake, named as such: never the runtime of a real node.
 
 import {
-  ImagePullError, RuntimeUnavailableError,
+  CreateContainerError, ImagePullError, RuntimeUnavailableError,
   type ContainerConfig, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
@@ -17,6 +17,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly kind = 'fake'
   /** Images that fail to pull, with the engine's message. */
   readonly unpullable = new Map<string, string>()
+  /** Images whose containers fail to start, with the engine's message (CreateContainerError). */
+  readonly unstartable = new Map<string, string>()
   /** Exit code of exec'd commands, by the command's first word (default 0). */
   readonly execExitCodes = new Map<string, number>()
   /** When set, every call throws RuntimeUnavailableError with this message. */
@@ -88,6 +90,11 @@ export class FakeRuntime implements ContainerRuntime {
 
   async runContainer (sandbox: RuntimeSandbox, config: ContainerConfig): Promise<string> {
     this.check()
+    const failure = this.unstartable.get(config.image)
+    if (failure !== undefined) {
+      this.calls.push(`runContainer failed ${config.pod.namespace}/${config.pod.name}/${config.name}`)
+      throw new CreateContainerError(failure)
+    }
     const id = `container-${++this.seq}`
     this.containers.set(id, {
       id, name: config.name, attempt: config.attempt, state: 'running', image: config.image, imageID: `sha256:fake-${config.image}`,

@@ -101,8 +101,13 @@ export class Kubelet {
     this.queue.start()
     this.stopInformer = inform(this.o.backend.reader, { group: '', kind: 'Pod' }, (e) => {
       const uid = e.object.metadata.uid ?? ''
-      if (e.type === 'DELETED') this.bound.delete(uid)
-      else this.bound.set(uid, keyOf(e.object))
+      if (e.type === 'MODIFIED' && this.statuses.isEcho(e.object)) return
+      if (e.type === 'DELETED') {
+        this.bound.delete(uid)
+        this.statuses.forget(uid)
+      } else {
+        this.bound.set(uid, keyOf(e.object))
+      }
       this.queue.add(uid)
     }, { fieldSelector: `spec.nodeName=${this.o.nodeName}` })
     this.nodeStatus.start()

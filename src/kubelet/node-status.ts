@@ -54,6 +54,7 @@ export interface NodeStatusOptions {
 
 export class NodeStatusReporter {
   private readonly periodMs: number
+  private readonly osImage = osImage()
   private stopWatch: (() => void) | undefined
   private cancelTimer: CancelTimer = () => {}
   private running = false
@@ -145,7 +146,7 @@ export class NodeStatusReporter {
         kubeletVersion: KUBERNETES_VERSION.gitVersion,
         kubeProxyVersion: KUBERNETES_VERSION.gitVersion,
         containerRuntimeVersion: h !== undefined && 'version' in h ? h.version : oldInfo.containerRuntimeVersion ?? '',
-        osImage: osImage(),
+        osImage: this.osImage,
         operatingSystem: 'linux',
         architecture: ARCH[arch()] ?? arch(),
         kernelVersion: release(),

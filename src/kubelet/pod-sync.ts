@@ -17,7 +17,7 @@ import { ContainerConfigError, resolveEnv, resourceLimits } from './container-co
 import { buildPodStatus, type Waiting } from './pod-status.ts'
 import type { ProbeManager } from './probe-manager.ts'
 import {
-  CreateContainerError, ImagePullError,
+  CreateContainerError, ImagePullError, RuntimeUnavailableError,
   type ContainerRuntime, type PodIdentity, type PortMapping, type RuntimeContainer, type RuntimePod, type RuntimeSandbox
 } from './runtime.ts'
 import type { ObjectReader } from '../store/types.ts'
@@ -111,7 +111,18 @@ export class PodSync {
     const waiting = new Map<string, Waiting>()
     this.waiting.set(uid, waiting)
     for (const s of held?.staleSandboxes ?? []) await this.d.runtime.removeContainer(s.id)
-    const sandbox = await this.ensureSandbox(pod, held)
+    let sandbox: RuntimeSandbox
+    try {
+      sandbox = await this.ensureSandbox(pod, held)
+    } catch (err) {
+      if (err instanceof RuntimeUnavailableError) throw err
+      // Shown as Kubernetes shows a FailedCreatePodSandBox: containers still ContainerCreating, with why.
+      const message = `Failed to create pod sandbox: ${(err as Error).message}`
+      for (const c of pod.spec.containers) waiting.set(c.name, { reason: 'ContainerCreating', message })
+      this.d.log(`kubelet: ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}: ${message}`)
+      this.d.requeue(uid, this.d.crashBackoff.note(`${uid}/#sandbox`, `fail@${this.d.now()}`, this.d.now(), false) - this.d.now())
+      return
+    }
     let volumes: Map<string, string>
     try {
       volumes = await prepareVolumes(this.d.reader, pod, this.d.dataDir)
@@ -185,6 +196,12 @@ export class PodSync {
       this.d.requeue(id.uid, fresh ? 1000 : pulling.until - this.d.now())
       return
     }
+    const failedStart = this.d.crashBackoff.peek(`${key}#create`, this.d.now())
+    if (failedStart !== undefined) {
+      waiting.set(c.name, { reason: 'CreateContainerError', message: failedStart.message })
+      this.d.requeue(id.uid, failedStart.until - this.d.now())
+      return
+    }
     try {
       await this.d.runtime.ensureImage(c.image, c.imagePullPolicy ?? defaultPullPolicy(c.image))
       this.d.pullBackoff.forget(key)
@@ -213,8 +230,9 @@ export class PodSync {
         waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message })
         this.d.requeue(id.uid, this.d.crashBackoff.baseMs)
       } else if (err instanceof CreateContainerError) {
+        // A container that cannot start (no such command, bad mount) is retried with the crash back-off.
         waiting.set(c.name, { reason: 'CreateContainerError', message: err.message })
-        this.d.requeue(id.uid, this.d.crashBackoff.baseMs)
+        this.d.requeue(id.uid, this.d.crashBackoff.note(`${key}#create`, `fail@${this.d.now()}`, this.d.now(), false, err.message) - this.d.now())
       } else {
         throw err
       }

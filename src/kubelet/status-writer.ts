@@ -9,8 +9,12 @@ import type { PodStatus } from '../objects/pod.ts'
 import { deepEqual } from '../store/deep.ts'
 import type { ApplyResult, KObject, StoreCommand } from '../store/types.ts'
 
+interface Written { status: PodStatus, generation: number | undefined, deletionTimestamp: string | undefined }
+
 export class PodStatusWriter {
   private pending = new Map<string, StoreCommand>()
+  /** The last status handed over per pod uid, with the spec generation it was computed from. */
+  private readonly written = new Map<string, Written>()
   private writing = false
   private scheduled = false
 
@@ -29,7 +33,22 @@ export class PodStatusWriter {
       return
     }
     this.pending.set(uid, { op: 'update', subresource: 'status', object: { ...pod, status } })
+    this.written.set(uid, { status, generation: pod.metadata.generation, deletionTimestamp: pod.metadata.deletionTimestamp })
     this.schedule()
+  }
+
+  /**
+   * True if `pod` differs from what the last sync saw only by the status this writer wrote: the
+   * watch event of our own write, which needs no sync (it would only list the runtime again).
+   */
+  isEcho (pod: KObject): boolean {
+    const w = this.written.get(pod.metadata.uid ?? '')
+    return w !== undefined && w.generation === pod.metadata.generation && w.deletionTimestamp === pod.metadata.deletionTimestamp && deepEqual(w.status, pod.status)
+  }
+
+  forget (uid: string): void {
+    this.written.delete(uid)
+    this.pending.delete(uid)
   }
 
   /** Resolves once nothing is pending or in flight (for tests and shutdown). */

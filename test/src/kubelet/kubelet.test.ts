@@ -87,6 +87,26 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(h.pod('crash')?.status?.containerStatuses?.[0]?.restartCount).toBe(3)
   })
 
+  it('shows CreateContainerError when a container cannot start, and retries with back-off', async () => {
+    h = await harness()
+    h.runtime.unstartable.set('bad:1', 'exec: "nope": executable file not found in $PATH')
+    h.kubelet.start()
+    await h.create(podObject('bad', { containers: [{ name: 'app', image: 'bad:1' }] }))
+    await h.settle()
+    expect(state(h, 'bad')?.waiting).toEqual({ reason: 'CreateContainerError', message: 'exec: "nope": executable file not found in $PATH' })
+    const tries = (): number => h.runtime.calls.filter((c) => c.startsWith('runContainer failed')).length
+    expect(tries()).toBe(1)
+    await h.advance(9500)
+    expect(tries()).toBe(1)
+    await h.advance(1000)
+    expect(tries()).toBe(2)
+    await h.advance(19_000)
+    expect(tries()).toBe(2)
+    h.runtime.unstartable.delete('bad:1')
+    await h.advance(2000)
+    expect(state(h, 'bad')?.running).toBeDefined()
+  })
+
   it('honours restartPolicy: Never ends Failed or Succeeded, OnFailure restarts only failures', async () => {
     h = await harness()
     h.kubelet.start()
