@@ -34,13 +34,13 @@ function terminated (c: RuntimeContainer): ContainerState {
   }
 }
 
-function containerStatus (name: string, image: string, inputs: StatusInputs): ContainerStatus {
+function containerStatus (name: string, image: string, inputs: StatusInputs, notStarted = 'ContainerCreating'): ContainerStatus {
   const mine = (inputs.runtime?.containers ?? []).filter((c) => c.name === name).sort((a, b) => b.attempt - a.attempt)
   const latest = mine[0]
   const waiting = inputs.waiting.get(name)
   const status: ContainerStatus = { name, image, imageID: '', ready: false, restartCount: latest?.attempt ?? 0, started: false, state: {}, lastState: {} }
   if (latest === undefined) {
-    status.state = { waiting: { reason: waiting?.reason ?? 'ContainerCreating', ...(waiting?.message !== undefined ? { message: waiting.message } : {}) } }
+    status.state = { waiting: { reason: waiting?.reason ?? notStarted, ...(waiting?.message !== undefined ? { message: waiting.message } : {}) } }
     return status
   }
   status.imageID = latest.imageID
@@ -93,13 +93,23 @@ function condition (previous: PodCondition[] | undefined, type: string, ok: bool
 export function buildPodStatus (inputs: StatusInputs): PodStatus {
   const { pod, now } = inputs
   const previous = pod.status ?? {}
-  const statuses = pod.spec.containers.map((c) => containerStatus(c.name, c.image, inputs))
-  const allReady = statuses.length > 0 && statuses.every((s) => s.ready)
-  const phase = phaseOf(pod, statuses)
+  // An init container is done (and ready) once it exited 0; app containers wait for all of them.
+  const inits = (pod.spec.initContainers ?? []).map((c) => {
+    const s = containerStatus(c.name, c.image, inputs)
+    s.ready = s.state?.terminated?.exitCode === 0
+    return s
+  })
+  const initialized = inits.every((s) => s.ready)
+  const statuses = pod.spec.containers.map((c) => containerStatus(c.name, c.image, inputs, initialized ? 'ContainerCreating' : 'PodInitializing'))
+  const allReady = initialized && statuses.length > 0 && statuses.every((s) => s.ready)
+  const initFailed = inits.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0)
+  const phase = initialized ? phaseOf(pod, statuses) : initFailed && pod.spec.restartPolicy === 'Never' ? 'Failed' : 'Pending'
   const notReady = phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady'
   const conds = previous.conditions
+  const initCondition = condition(conds, 'Initialized', initialized, now, 'ContainersNotInitialized')
+  if (!initialized) initCondition.message = `containers with incomplete status: [${inits.filter((s) => !s.ready).map((s) => s.name).join(' ')}]`
   const conditions: PodCondition[] = [
-    condition(conds, 'Initialized', true, now),
+    initCondition,
     condition(conds, 'Ready', allReady, now, notReady),
     condition(conds, 'ContainersReady', allReady, now, notReady),
     condition(conds, 'PodScheduled', true, now)
@@ -116,6 +126,7 @@ export function buildPodStatus (inputs: StatusInputs): PodStatus {
     startTime: previous.startTime ?? now,
     containerStatuses: statuses
   }
+  if (inits.length > 0) status.initContainerStatuses = inits
   if (ip !== '') {
     status.podIP = ip
     status.podIPs = [{ ip }]

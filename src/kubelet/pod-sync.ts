@@ -118,7 +118,7 @@ export class PodSync {
       if (err instanceof RuntimeUnavailableError) throw err
       // Shown as Kubernetes shows a FailedCreatePodSandBox: containers still ContainerCreating, with why.
       const message = `Failed to create pod sandbox: ${(err as Error).message}`
-      for (const c of pod.spec.containers) waiting.set(c.name, { reason: 'ContainerCreating', message })
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) waiting.set(c.name, { reason: 'ContainerCreating', message })
       this.d.log(`kubelet: ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}: ${message}`)
       this.d.requeue(uid, this.d.crashBackoff.note(`${uid}/#sandbox`, `fail@${this.d.now()}`, this.d.now(), false) - this.d.now())
       return
@@ -128,14 +128,16 @@ export class PodSync {
       volumes = await prepareVolumes(this.d.reader, pod, this.d.dataDir)
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err
-      for (const c of pod.spec.containers) waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message })
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message })
       this.d.requeue(uid, this.d.crashBackoff.baseMs)
       return
     }
-    for (const c of pod.spec.containers) {
-      const mine = (held?.containers ?? []).filter((x) => x.name === c.name).sort((a, b) => b.attempt - a.attempt)
-      await this.syncContainer(pod, sandbox, c, mine, volumes, waiting)
+    const runsOf = (name: string): RuntimeContainer[] => (held?.containers ?? []).filter((x) => x.name === name).sort((a, b) => b.attempt - a.attempt)
+    // Init containers run one at a time, each to success, before any app container starts.
+    for (const c of pod.spec.initContainers ?? []) {
+      if (!await this.syncContainer(pod, sandbox, c, runsOf(c.name), volumes, waiting, true)) return
     }
+    for (const c of pod.spec.containers) await this.syncContainer(pod, sandbox, c, runsOf(c.name), volumes, waiting, false)
   }
 
   private async ensureSandbox (pod: Pod, held: RuntimePod | undefined): Promise<RuntimeSandbox> {
@@ -154,35 +156,38 @@ export class PodSync {
     return await this.d.runtime.runSandbox({ pod: identity(pod), hostname: pod.metadata.name.slice(0, 63), ports })
   }
 
-  private async syncContainer (pod: Pod, sandbox: RuntimeSandbox, c: Container, mine: RuntimeContainer[], volumes: Map<string, string>, waiting: Map<string, Waiting>): Promise<void> {
+  /** Converge one container; resolves true for an init container that has succeeded. */
+  private async syncContainer (pod: Pod, sandbox: RuntimeSandbox, c: Container, mine: RuntimeContainer[], volumes: Map<string, string>, waiting: Map<string, Waiting>, init: boolean): Promise<boolean> {
     const id = identity(pod)
     const key = `${id.uid}/${c.name}`
     let latest = mine[0]
     // Keep the newest container and, while it runs, the one before it (its lastState).
     for (const old of mine.slice(latest?.state === 'running' ? 2 : 1)) await this.d.runtime.removeContainer(old.id)
     if (latest?.state === 'running') {
-      const why = this.d.probes.restartReason(latest.id)
-      if (why === undefined) return
+      const why = init ? undefined : this.d.probes.restartReason(latest.id)
+      if (why === undefined) return false
       this.d.log(`kubelet: ${id.namespace}/${id.name}: ${why}`)
       await this.d.runtime.stopContainer(latest.id, pod.spec.terminationGracePeriodSeconds ?? 30)
       const [after] = await this.d.runtime.listPods(id.uid)
       latest = after?.containers.find((x) => x.id === latest?.id) ?? latest
-      if (latest.state === 'running') return
+      if (latest.state === 'running') return false
     }
     if (latest !== undefined) {
       const policy = pod.spec.restartPolicy ?? 'Always'
       const failed = latest.state === 'created' || (latest.exitCode ?? 0) !== 0
-      if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return
+      if (init && !failed) return true
+      if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return false
       const until = this.d.crashBackoff.note(key, latest.id, this.d.now(), true)
       const wait = until - this.d.now()
       if (wait > 0) {
         const delay = goDuration(this.d.crashBackoff.currentDelay(key))
         waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${id.name}_${id.namespace}(${id.uid})` })
         this.d.requeue(id.uid, wait)
-        return
+        return false
       }
     }
     await this.start(pod, sandbox, c, (latest?.attempt ?? -1) + 1, volumes, waiting)
+    return false
   }
 
   private async start (pod: Pod, sandbox: RuntimeSandbox, c: Container, attempt: number, volumes: Map<string, string>, waiting: Map<string, Waiting>): Promise<void> {

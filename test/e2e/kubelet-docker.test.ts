@@ -100,11 +100,12 @@ describe.skipIf(!dockerUp)('Kubelet on Docker', () => {
     expect(status.allocatable?.memory).toMatch(/^\d+Ki$/)
   })
 
-  it('runs two containers sharing localhost, with env, envFrom and volumes visible inside', async () => {
+  it('runs an init container, then two containers sharing localhost, with env, envFrom and volumes visible inside', async () => {
     await create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config' }, data: { 'index.html': 'hello from a configmap\n', GREETING: 'hi' } })
     await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-secret' }, type: 'Opaque', data: { password: Buffer.from('s3cret').toString('base64') } })
     await create(podSpec('web', {
       volumes: [{ name: 'www', configMap: { name: 'web-config' } }, { name: 'scratch', emptyDir: {} }, { name: 'creds', secret: { secretName: 'web-secret' } }],
+      initContainers: [{ name: 'prepare', image: IMAGE, command: ['sh', '-c', 'echo prepared > /scratch/init'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
       containers: [
         {
           name: 'server', image: IMAGE, command: ['httpd', '-f', '-p', '8080', '-h', '/www'],
@@ -140,6 +141,8 @@ describe.skipIf(!dockerUp)('Kubelet on Docker', () => {
     expect(env).toContain('CM_GREETING=hi')
     expect(env).not.toContain('MISSING=')
     expect(await execIn('web', 'server', ['cat', '/scratch/note'])).toBe('from-client\n')
+    expect(await execIn('web', 'server', ['cat', '/scratch/init'])).toBe('prepared\n')
+    expect(ready.status?.initContainerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' })
     expect(await execIn('web', 'client', ['cat', '/creds/password'])).toBe('s3cret')
     // The port is published on the node IP, and limits reach Docker.
     const [held] = await runtime.listPods(ready.metadata.uid)

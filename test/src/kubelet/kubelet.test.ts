@@ -126,6 +126,43 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(h.pod('retry')?.status?.containerStatuses?.[0]?.restartCount).toBe(1)
   })
 
+  it('runs init containers one at a time, each to success, before the app containers', async () => {
+    h = await harness()
+    h.kubelet.start()
+    const uid = (await h.create(podObject('init', { initContainers: [{ name: 'first', image: 'busybox:1' }, { name: 'second', image: 'busybox:1' }] }))).metadata.uid ?? ''
+    await h.settle()
+    const started = (): string[] => h.runtime.calls.filter((c) => c.startsWith('runContainer')).map((c) => c.split('/').at(-1) ?? '')
+    expect(started()).toEqual(['first'])
+    let pod = h.pod('init')
+    expect(pod?.status?.phase).toBe('Pending')
+    expect(pod?.status?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [first second]' })
+    expect(pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing')
+    h.runtime.exitContainer(uid, 'first', 0)
+    await h.advance(1000)
+    expect(started()).toEqual(['first', 'second'])
+    h.runtime.exitContainer(uid, 'second', 1)
+    await h.advance(1000)
+    expect(started()).toEqual(['first', 'second', 'second'])
+    h.runtime.exitContainer(uid, 'second', 0)
+    await h.advance(1000)
+    expect(started()).toEqual(['first', 'second', 'second', 'app'])
+    pod = h.pod('init')
+    expect(pod?.status?.phase).toBe('Running')
+    expect(pod?.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True')
+    expect(pod?.status?.initContainerStatuses?.map((s) => [s.name, s.ready, s.restartCount, s.state?.terminated?.reason])).toEqual([['first', true, 0, 'Completed'], ['second', true, 1, 'Completed']])
+  })
+
+  it('fails a pod with restartPolicy Never whose init container fails', async () => {
+    h = await harness()
+    h.kubelet.start()
+    const uid = (await h.create(podObject('init-fail', { restartPolicy: 'Never', initContainers: [{ name: 'setup', image: 'busybox:1' }] }))).metadata.uid ?? ''
+    await h.settle()
+    h.runtime.exitContainer(uid, 'setup', 2)
+    await h.advance(1000)
+    expect(h.pod('init-fail')?.status?.phase).toBe('Failed')
+    expect(h.runtime.calls.filter((c) => c.startsWith('runContainer'))).toEqual(['runContainer default/init-fail/setup'])
+  })
+
   it('deletes gracefully: stops the containers with the grace period, removes them, then the pod', async () => {
     h = await harness()
     h.kubelet.start()
