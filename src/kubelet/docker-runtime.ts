@@ -189,10 +189,11 @@ export class DockerRuntime implements ContainerRuntime {
       name: this.containerName(['POD', pod.namespace, pod.name]),
       Image: SANDBOX_IMAGE,
       Cmd: sandboxImageContent().cmd,
-      Hostname: config.hostname,
       Labels: this.labels(pod, 'sandbox'),
-      ExposedPorts: exposed,
-      HostConfig: { Init: true, PortBindings: bindings, NetworkMode: 'bridge', IpcMode: 'shareable' }
+      // On the host's network the ports are the node's own: nothing to publish, no own hostname.
+      ...(config.hostNetwork
+        ? { HostConfig: { Init: true, NetworkMode: 'host', IpcMode: 'shareable' } }
+        : { Hostname: config.hostname, ExposedPorts: exposed, HostConfig: { Init: true, PortBindings: bindings, NetworkMode: 'bridge', IpcMode: 'shareable' } })
     }))
     try {
       await docker(async () => { await container.start() })

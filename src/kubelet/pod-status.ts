@@ -118,7 +118,9 @@ export function buildPodStatus (inputs: StatusInputs): PodStatus {
     const names = statuses.filter((s) => !s.ready).map((s) => s.name).join(' ')
     for (const c of conditions.slice(1, 3)) if (c.reason === 'ContainersNotReady') c.message = `containers with unready status: [${names}]`
   }
-  const ip = inputs.runtime?.sandbox?.running === true ? inputs.runtime.sandbox.ip : previous.podIP ?? ''
+  // A hostNetwork pod has the node's IP, as in Kubernetes.
+  const own = pod.spec.hostNetwork === true ? inputs.hostIP : inputs.runtime?.sandbox?.ip ?? ''
+  const ip = inputs.runtime?.sandbox?.running === true ? own : previous.podIP ?? ''
   const status: PodStatus = {
     phase,
     conditions,

@@ -153,7 +153,7 @@ export class PodSync {
       hostPort: p.hostPort ?? 0,
       hostIP: p.hostIP ?? this.d.nodeIp
     })))
-    return await this.d.runtime.runSandbox({ pod: identity(pod), hostname: pod.metadata.name.slice(0, 63), ports })
+    return await this.d.runtime.runSandbox({ pod: identity(pod), hostname: pod.metadata.name.slice(0, 63), ports, hostNetwork: pod.spec.hostNetwork === true })
   }
 
   /** Converge one container; resolves true for an init container that has succeeded. */
@@ -210,7 +210,7 @@ export class PodSync {
     try {
       await this.d.runtime.ensureImage(c.image, c.imagePullPolicy ?? defaultPullPolicy(c.image))
       this.d.pullBackoff.forget(key)
-      const env = resolveEnv(this.d.reader, pod, c, sandbox.ip, this.d.nodeIp)
+      const env = resolveEnv(this.d.reader, pod, c, pod.spec.hostNetwork === true ? this.d.nodeIp : sandbox.ip, this.d.nodeIp)
       const limits = resourceLimits(c)
       await this.d.runtime.runContainer(sandbox, {
         pod: id,
@@ -247,7 +247,7 @@ export class PodSync {
   private report (pod: Pod, held: RuntimePod | undefined): void {
     const uid = identity(pod).uid
     const running = (held?.containers ?? []).filter((c) => c.state === 'running')
-    const ip = held?.sandbox?.running === true ? held.sandbox.ip : ''
+    const ip = held?.sandbox?.running !== true ? '' : pod.spec.hostNetwork === true ? this.d.nodeIp : held.sandbox.ip
     this.d.probes.sync(uid, running.flatMap((rc) => {
       const container = pod.spec.containers.find((c) => c.name === rc.name)
       return container === undefined ? [] : [{ containerId: rc.id, container, podIP: ip }]

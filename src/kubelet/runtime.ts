@@ -61,6 +61,8 @@ export interface SandboxConfig {
   hostname: string
   /** Every container's ports: they are published on the sandbox, whose network the containers share. */
   ports: PortMapping[]
+  /** Use the node's network namespace (spec.hostNetwork): no own IP, ports are the node's. */
+  hostNetwork: boolean
 }
 
 export interface Mount {

@@ -156,6 +156,14 @@ describe.skipIf(!dockerUp)('Kubelet on Docker', () => {
     expect(server.HostConfig.Memory).toBe(64 * 2 ** 20)
   })
 
+  it('runs a hostNetwork pod on the node network, with the node IP as pod IP', async () => {
+    const port = 20_000 + (process.pid % 20_000)
+    await create(podSpec('hostnet', { hostNetwork: true, containers: [{ name: 'web', image: IMAGE, command: ['httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', '/bin'], readinessProbe: { tcpSocket: { port }, periodSeconds: 1 } }] }))
+    const ready = await until('hostnet Ready', () => pod('hostnet')?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') !== undefined && pod('hostnet'))
+    expect(ready.status?.podIP).toBe('127.0.0.1')
+    expect((await fetch(`http://127.0.0.1:${port}/busybox`, { method: 'HEAD' })).status).toBe(200)
+  })
+
   it('shows ErrImagePull with the engine message, then ImagePullBackOff, for a missing image', async () => {
     await create(podSpec('noimage', { containers: [{ name: 'app', image: 'flotilla/does-not-exist:1' }] }))
     const first = await until('noimage ErrImagePull', () => pod('noimage')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull' && pod('noimage'))

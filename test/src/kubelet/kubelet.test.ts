@@ -180,7 +180,7 @@ describe('Kubelet with the FakeRuntime', () => {
   it('removes orphans: containers of pods no longer bound here (replaced while away)', async () => {
     h = await harness()
     await h.create(podObject('keep'))
-    const sandbox = await h.runtime.runSandbox({ pod: { uid: 'gone-uid', namespace: 'default', name: 'old' }, hostname: 'old', ports: [] })
+    const sandbox = await h.runtime.runSandbox({ pod: { uid: 'gone-uid', namespace: 'default', name: 'old' }, hostname: 'old', ports: [], hostNetwork: false })
     await h.runtime.runContainer(sandbox, { pod: { uid: 'gone-uid', namespace: 'default', name: 'old' }, name: 'app', attempt: 0, image: 'busybox:1', env: [], mounts: [] })
     h.kubelet.start()
     await h.advance(1000)
