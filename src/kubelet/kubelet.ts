@@ -57,6 +57,11 @@ export class Kubelet {
   private cancelRelist: CancelTimer = () => {}
   private fingerprints = new Map<string, string>()
   private running = false
+  /**
+   * Whether the local replica has caught up with the cluster since start (a read barrier
+   * passed). Until then a pod missing from it may only be late, so nothing is an orphan yet.
+   */
+  private caughtUp = false
   private relisting = false
   private runtimeDown = false
 
@@ -112,6 +117,15 @@ export class Kubelet {
     }, { fieldSelector: `spec.nodeName=${this.o.nodeName}` })
     this.nodeStatus.start()
     this.scheduleRelist(0)
+    this.catchUp()
+  }
+
+  private catchUp (): void {
+    this.o.backend.linearize(AbortSignal.timeout(10_000)).then(() => {
+      this.caughtUp = true
+    }, () => {
+      if (this.running) this.o.clock.setTimeout(() => { this.catchUp() }, 2000)
+    })
   }
 
   async stop (): Promise<void> {
@@ -141,6 +155,10 @@ export class Kubelet {
       const { namespace, name } = splitKey(key)
       const obj = this.o.backend.reader.get({ group: '', kind: 'Pod', namespace, name }) as Pod | undefined
       if (obj?.metadata.uid === uid && obj.spec.nodeName === this.o.nodeName) pod = obj
+    }
+    if (pod === undefined && !this.caughtUp) {
+      this.queue.addAfter(uid, 1000)
+      return
     }
     await this.podSync.sync(uid, pod)
     if (this.runtimeDown) {

@@ -189,6 +189,20 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(h.logs.some((l) => l.includes('orphaned containers of pod default/old'))).toBe(true)
   })
 
+  it('removes no orphan before its replica has caught up with the cluster (a pod may only be late)', async () => {
+    h = await harness()
+    let release: () => void = () => {}
+    h.backend.linearize = async () => { await new Promise<void>((resolve) => { release = resolve }) }
+    const sandbox = await h.runtime.runSandbox({ pod: { uid: 'late-uid', namespace: 'default', name: 'late' }, hostname: 'late', ports: [], hostNetwork: false })
+    await h.runtime.runContainer(sandbox, { pod: { uid: 'late-uid', namespace: 'default', name: 'late' }, name: 'app', attempt: 0, image: 'busybox:1', env: [], mounts: [] })
+    h.kubelet.start()
+    await h.advance(3000)
+    expect(h.runtime.size).toBe(2)
+    release()
+    await h.advance(2000)
+    expect(h.runtime.size).toBe(0)
+  })
+
   it('adopts running containers after a restart of the kubelet instead of starting new ones', async () => {
     h = await harness()
     h.kubelet.start()
