@@ -31,6 +31,7 @@ export function dockerEndpoint (): string {
 /** RuntimeUnavailableError (saying what to do) if `err` means the daemon cannot be reached, else `err`. */
 export function classify (err: unknown): unknown {
   const e = err as DockerError
+  if (e instanceof RuntimeUnavailableError) return e
   if (e.statusCode === undefined && (CONNECTION_CODES.has(e.code ?? '') || /connect|socket hang up/i.test(e.message ?? ''))) {
     return new RuntimeUnavailableError(`No Docker Engine answers at ${dockerEndpoint()} (${e.code ?? e.message}): start dockerd (or set DOCKER_HOST), or run this agent with --runtime fake`)
   }

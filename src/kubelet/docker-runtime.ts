@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import { demuxText } from './docker-streams.ts'
-import { docker, engineMessage, idempotent, statusOf } from './docker-errors.ts'
+import { docker, dockerEndpoint, engineMessage, idempotent, statusOf } from './docker-errors.ts'
 import { SANDBOX_IMAGE, sandboxImageContent } from './sandbox-image.ts'
 import {
-  CreateContainerError, ImagePullError,
+  CreateContainerError, ImagePullError, RuntimeUnavailableError,
   type ContainerConfig, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
@@ -35,17 +35,28 @@ export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker'
   private sandboxImage: Promise<void> | undefined
 
-  constructor (private readonly docker: Docker, private readonly nodeName: string) {}
+  /** `answerTimeoutMs`: how long a health check waits for the daemon (default 5 s). */
+  constructor (private readonly docker: Docker, private readonly nodeName: string, private readonly answerTimeoutMs = 5000) {}
 
   async info (): Promise<RuntimeInfo> {
-    const v = await docker(async () => await this.docker.version())
+    // A daemon that accepts the connection but does not answer is down too.
+    const v = await this.answered(this.docker.version(), this.answerTimeoutMs)
     return { version: `docker://${v.Version}` }
+  }
+
+  /** `call`, or RuntimeUnavailableError if the daemon has not answered within `ms`: a hung daemon is down too. */
+  private async answered<T> (call: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const silent = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new RuntimeUnavailableError(`The Docker Engine at ${dockerEndpoint()} accepts connections but did not answer within ${ms} ms: check dockerd (its log, its disk), or run this agent with --runtime fake`)) }, ms)
+    })
+    return await docker(async () => await Promise.race([call, silent])).finally(() => { clearTimeout(timer) })
   }
 
   private async list (uid?: string): Promise<Docker.ContainerInfo[]> {
     const label = [`${LABEL_MANAGED}=true`, `${LABEL_NODE}=${this.nodeName}`]
     if (uid !== undefined) label.push(`${LABEL_POD_UID}=${uid}`)
-    return await docker(async () => await this.docker.listContainers({ all: true, filters: { label } }))
+    return await this.answered(this.docker.listContainers({ all: true, filters: { label } }), this.answerTimeoutMs * 6)
   }
 
   async fingerprints (): Promise<Map<string, string>> {

@@ -134,9 +134,11 @@ export class Kubelet {
     this.cancelRelist()
     this.probes.stop()
     await this.nodeStatus.stop()
-    await this.queue.stop()
-    while (this.relisting) await new Promise((resolve) => setImmediate(resolve))
-    await this.statuses.flushed()
+    // A sync stuck on a hung runtime must not hold the agent's shutdown for ever.
+    let cancel: CancelTimer = () => {}
+    const stuck = new Promise<void>((resolve) => { cancel = this.o.clock.setTimeout(() => { this.o.log('kubelet: stopped without waiting for syncs stuck on the container runtime'); resolve() }, 10_000) })
+    await Promise.race([this.queue.stop().then(async () => { await this.statuses.flushed() }), stuck])
+    cancel()
   }
 
   /** Resolves once no sync is queued or running and statuses are written (tests). */

@@ -77,7 +77,6 @@ export class NodeStatusReporter {
     this.running = false
     this.stopWatch?.()
     this.cancelTimer()
-    while (this.checking) await new Promise((resolve) => setImmediate(resolve))
   }
 
   /** Check now: ask the runtime again (`probe`), or only compare the Node with the last answer. */
@@ -103,7 +102,7 @@ export class NodeStatusReporter {
         }
         if (this.running) this.cancelTimer = this.o.clock.setTimeout(() => { this.poke(true) }, this.periodMs)
       }
-      await this.write()
+      if (this.running) await this.write()
     } catch (err) {
       this.o.log(`kubelet: node status not written (will retry): ${(err as Error).message}`)
     } finally {

@@ -4,6 +4,10 @@
 // marked it Unknown; and nothing written while nothing changes.
 
 import Docker from 'dockerode'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DockerRuntime } from '../../../src/kubelet/docker-runtime.ts'
 import type { KObject } from '../../../src/store/types.ts'
@@ -62,6 +66,26 @@ describe('Node status from the kubelet', () => {
     await h.backend.write({ op: 'update', subresource: 'status', object: n })
     await h.settle()
     expect(ready(h)).toMatchObject({ status: 'True', reason: 'KubeletReady' })
+  })
+
+  it('turns NotReady when the Docker socket accepts connections but never answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hung-docker-'))
+    const socketPath = join(dir, 'docker.sock')
+    const sockets: Socket[] = []
+    const hung = createServer((socket) => { sockets.push(socket) })
+    await new Promise<void>((resolve) => { hung.listen(socketPath, resolve) })
+    try {
+      h = await harness({ runtime: new DockerRuntime(new Docker({ socketPath }), 'n1', 50) })
+      h.kubelet.start()
+      await h.advance(0)
+      for (let i = 0; i < 50 && ready(h) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(ready(h)).toMatchObject({ status: 'False', reason: 'KubeletNotReady' })
+      expect(ready(h)?.message).toContain('accepts connections but did not answer within 50 ms')
+    } finally {
+      for (const s of sockets) s.destroy()
+      hung.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('says what to do when no Docker Engine answers (a socket that does not exist)', async () => {
