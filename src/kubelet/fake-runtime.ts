@@ -49,15 +49,17 @@ export class FakeRuntime implements ContainerRuntime {
       return p
     }
     for (const s of [...this.sandboxes.values()].sort((a, b) => a.seq - b.seq)) {
+      if (uid !== undefined && s.config.pod.uid !== uid) continue
       const p = podOf(s.config.pod.uid, s.config)
       if (p.sandbox !== undefined) p.staleSandboxes.push(p.sandbox)
       p.sandbox = { id: s.id, running: s.running, ip: s.running ? s.ip : '' }
     }
     for (const c of this.containers.values()) {
+      if (uid !== undefined && c.podUid !== uid) continue
       const { podUid, config, sandboxId, ...status } = c
       podOf(podUid, config).containers.push({ ...status })
     }
-    return [...pods.values()].filter((p) => uid === undefined || p.uid === uid)
+    return [...pods.values()]
   }
 
   async fingerprints (): Promise<Map<string, string>> {
