@@ -51,7 +51,7 @@ export function usage (): string {
     'Objects:',
     ...section('Objects'),
     '',
-    'Connection flags (cluster, apply, get, describe, delete):',
+    'Connection flags (cluster, apply, get, describe, delete, logs, exec):',
     '  --kubeconfig PATH, --context NAME, --data-dir DIR, -s/--server URL, --token TOKEN, -n/--namespace NS',
     '  Without them: $KUBECONFIG, then ./.flotilla/kubeconfig, then ~/.flotilla/kubeconfig.',
     '',
