@@ -9,10 +9,11 @@
 // committed resolves with `duplicateOf` instead of applying again.
 
 import { EventEmitter } from 'node:events'
-import { Packr } from 'msgpackr'
 import { RaftCore, type RaftStatus, type Ready } from './core.ts'
 import { LeadershipLostError, NotLeaderError, RaftTimeoutError, StoppedError } from './errors.ts'
 import type { LogStore } from './log-store.ts'
+import { RecentIds } from './recent-ids.ts'
+import { packEnvelope, releasePackBuffer, reservePackBuffer, unpackEnvelope } from './snapshot-envelope.ts'
 import type { ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
 
 /** Carries messages between nodes. Best effort: Raft tolerates loss, duplication and reordering. */
@@ -96,15 +97,6 @@ interface PendingRead {
   index: number
 }
 
-interface SnapshotEnvelope {
-  /** The state machine's own snapshot. */
-  sm: Uint8Array
-  /** [id, index] of recent proposal ids. */
-  ids: Array<[string, number]>
-}
-
-const codec = new Packr({ useRecords: false })
-
 export class RaftNode extends EventEmitter<RaftNodeEvents> {
   readonly id: NodeId
   private core!: RaftCore
@@ -118,9 +110,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly reads = new Map<string, PendingRead>()
   private readonly waitingApply: PendingRead[] = []
   private readSeq = 0
-  private readonly ids = new Map<string, number>()
-  private readonly idOrder: Array<[string, number]> = []
+  private readonly ids = new RecentIds()
   private lastSnapshotIndex = 0
+  /** Size of the last snapshot taken or restored: the next one is packed into a buffer of about this size. */
+  private lastSnapshotBytes = 0
   private leader: NodeId | null = null
   private role: Role = 'follower'
   private idle: Promise<void> = Promise.resolve()
@@ -411,19 +404,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   private rememberId (e: Entry): void {
     if (e.id === undefined) return
-    this.ids.set(e.id, e.index)
-    this.idOrder.push([e.id, e.index])
+    this.ids.add(e.id, e.index)
   }
 
   /** Deterministic eviction by log index, so every node remembers the same ids. */
   private evictIds (appliedIndex: number): void {
-    const window = this.opts.dedupeWindow ?? 100_000
-    let drop = 0
-    while (drop < this.idOrder.length && (this.idOrder[drop] as [string, number])[1] <= appliedIndex - window) drop++
-    if (drop === 0) return
-    for (const [id, index] of this.idOrder.splice(0, drop)) {
-      if (this.ids.get(id) === index) this.ids.delete(id)
-    }
+    this.ids.evictThrough(appliedIndex - (this.opts.dedupeWindow ?? 100_000))
   }
 
   private handleReadStates (rd: Ready): void {
@@ -474,27 +460,33 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const every = this.opts.snapshotEvery ?? 10_000
     const applied = this.core.applied
     if (applied - this.lastSnapshotIndex < every) return
+    const ids = this.ids.entries()
+    // The store packs its state (with msgpackr) into one buffer of about the last snapshot's
+    // size instead of growing one step by step (snapshot-envelope.ts).
+    reservePackBuffer(this.lastSnapshotBytes * 1.25 + 65_536)
     const sm = await this.opts.stateMachine.snapshot()
-    const envelope: SnapshotEnvelope = { sm, ids: this.idOrder.slice() }
+    const data = packEnvelope({ sm, ids })
+    this.lastSnapshotBytes = data.length
     const retain = this.opts.snapshotRetain ?? 1_000
     const through = Math.max(this.lastSnapshotIndex, applied - retain)
     // The core may have applied more meanwhile only through advance(), which runs in this loop.
-    const snap = this.core.compact(codec.pack(envelope), through)
+    const snap = this.core.compact(data, through)
     if (snap === null) return
     this.lastSnapshotIndex = snap.meta.index
-    await this.opts.store.compact(snap, Math.min(through, snap.meta.index))
+    // The level store encodes the snapshot (with msgpackr) before its first await: one buffer
+    // for that, and let go of it right after (snapshot-envelope.ts).
+    reservePackBuffer(data.length + 4096)
+    const saving = this.opts.store.compact(snap, Math.min(through, snap.meta.index))
+    releasePackBuffer()
+    await saving
   }
 
   private async restoreEnvelope (snap: Snapshot, restoreStateMachine = true): Promise<void> {
     if (snap.data.length === 0) return
-    const env = codec.unpack(snap.data) as SnapshotEnvelope
+    const env = unpackEnvelope(snap.data)
+    this.lastSnapshotBytes = snap.data.length
     if (restoreStateMachine) await this.opts.stateMachine.restore(new Uint8Array(env.sm))
-    this.ids.clear()
-    this.idOrder.length = 0
-    for (const [id, index] of env.ids) {
-      this.ids.set(id, index)
-      this.idOrder.push([id, index])
-    }
+    this.ids.reset(env.ids)
   }
 
   private failAll (err: Error): void {

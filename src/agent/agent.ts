@@ -29,6 +29,7 @@ import { leaderRoles, nodeRoles } from './role-registry.ts'
 import { podIoRelay } from './pod-io-relay.ts'
 import { LeaderDuties, startRoles, stopRoles, type Role, type RoleContext } from './roles.ts'
 import { realClock } from '../controllers/clock.ts'
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
 
@@ -53,6 +54,8 @@ export interface AgentOptions {
   heartbeatTick?: number
   /** A voter silent this long is replaced by a caught-up learner. Default 3000 ms. */
   voterGraceMs?: number
+  /** Node lifecycle timings (leader only): grace period of a silent node, pod eviction timeout. */
+  nodeLifecycle?: NodeLifecycleOptions
   /** Container runtime of this node's kubelet. Default: docker. */
   runtime?: 'docker' | 'fake'
   log?: (line: string) => void
@@ -181,7 +184,7 @@ export class Agent {
       ...(this.created ? { bootstrap: [this.host.peerId] } : {})
     })
     this.raft.on('error', (err) => { this.log(`raft: ${err.message}`) })
-    this.backend = new AgentBackend({ raft: this.raft, rpc: this.rpc, reader: this.store })
+    this.backend = new AgentBackend({ raft: this.raft, rpc: this.rpc, reader: this.store, resultOf: (index) => this.store.resultOf(index) })
     this.book = new AddressBook(this.host, this.store, () => this.members(),
       async (peer, ids) => await this.rpc.call(peer, PEERS_METHOD, { peers: ids }, { signal: AbortSignal.timeout(2000) }) as Record<string, string[]>)
     for (const m of joinAnswer?.members ?? []) this.book.add(m.peerId, m.addresses)
@@ -209,6 +212,7 @@ export class Agent {
     const roles: RoleContext = {
       backend: this.backend,
       nodeName: this.name,
+      clusterId: this.secrets.clusterId,
       nodeIp: this.opts.host ?? '127.0.0.1',
       dataDir: dir,
       runtime: this.opts.runtime ?? 'docker',
@@ -217,6 +221,7 @@ export class Agent {
         const ms = this.transport.silenceOf(peer)
         return Number.isFinite(ms) ? ms : undefined
       },
+      ...(this.opts.nodeLifecycle !== undefined ? { nodeLifecycle: this.opts.nodeLifecycle } : {}),
       log: (line) => { this.log(line) }
     }
     this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })

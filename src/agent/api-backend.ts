@@ -12,10 +12,15 @@ import type { ApplyResult, KObject, ObjectReader, StoreCommand } from '../store/
 
 export const PROPOSE_METHOD = 'cluster.propose'
 
-/** What the leader answers a forwarded proposal with. */
+/**
+ * What the leader answers a forwarded proposal with: where it landed. The follower takes the
+ * result from its own replica's apply of that entry (deterministic, so the same), which spares
+ * packing the object on the leader and unpacking it here.
+ */
 export interface ForwardedResult {
   index: number
-  result: ApplyResult | undefined
+  /** Only when the follower cannot know it (older agents always sent it). */
+  result?: ApplyResult
   duplicateOf?: number
 }
 
@@ -34,17 +39,21 @@ export interface AgentBackendComponents {
   raft: RaftNode
   rpc: Rpc
   reader: ObjectReader
+  /** The local replica's result of applying the entry at an index, while it still remembers it. */
+  resultOf: (index: number) => ApplyResult | undefined
 }
 
 export class AgentBackend implements ApiBackend {
   readonly reader: ObjectReader
   private readonly raft: RaftNode
   private readonly rpc: Rpc
+  private readonly resultOf: (index: number) => ApplyResult | undefined
 
   constructor (c: AgentBackendComponents, private readonly defaultTimeoutMs = 30_000) {
     this.raft = c.raft
     this.rpc = c.rpc
     this.reader = c.reader
+    this.resultOf = c.resultOf
   }
 
   now (): string { return new Date().toISOString() }
@@ -68,7 +77,7 @@ export class AgentBackend implements ApiBackend {
   /** Serve a proposal forwarded by a follower (leader only). */
   async serveForwarded (req: { data: Uint8Array, id: string }, signal: AbortSignal): Promise<ForwardedResult> {
     const r = await this.raft.propose(new Uint8Array(req.data), { id: req.id, signal })
-    return { index: r.index, result: r.result as ApplyResult | undefined, ...(r.duplicateOf !== undefined ? { duplicateOf: r.duplicateOf } : {}) }
+    return { index: r.index, ...(r.duplicateOf !== undefined ? { duplicateOf: r.duplicateOf } : {}) }
   }
 
   private async proposeAnywhere (data: Uint8Array, id: string, signal: AbortSignal): Promise<ForwardedResult> {
@@ -80,7 +89,10 @@ export class AgentBackend implements ApiBackend {
     if (leader === null) throw Object.assign(new Error('No leader is known right now'), { name: 'NotLeaderError' })
     const r = await this.rpc.call(leader, PROPOSE_METHOD, { data, id }, { signal }) as ForwardedResult
     await this.reader.waitForIndex(r.index, signal)
-    return r
+    if (r.result !== undefined || r.duplicateOf !== undefined) return r
+    // Undefined only if this replica jumped past the entry (a snapshot): then it reads as a duplicate.
+    const result = this.resultOf(r.index)
+    return result === undefined ? { index: r.index } : { index: r.index, result }
   }
 
   /** Run `fn` until it succeeds, the error is not retryable, or the signal fires. */

@@ -10,7 +10,7 @@ import type { RoleContext } from './roles.ts'
 
 export function containerRuntime (ctx: RoleContext): ContainerRuntime {
   // FakeRuntime runs no containers: only for simulated nodes (scale tests), by explicit choice.
-  return ctx.runtime === 'fake' ? new FakeRuntime(() => ctx.backend.now()) : new DockerRuntime(new Docker(), ctx.nodeName)
+  return ctx.runtime === 'fake' ? new FakeRuntime(() => ctx.backend.now()) : new DockerRuntime(new Docker(), { nodeName: ctx.nodeName, clusterId: ctx.clusterId })
 }
 
 /** The kubelet role of this agent. */

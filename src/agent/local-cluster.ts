@@ -91,7 +91,7 @@ export class LocalCluster {
       signal?.addEventListener('abort', () => { reject(new Error('interrupted')) }, { once: true })
     })
     await ready
-    this.log(`[${name}] up: API ${agent.apiUrl}, p2p ${agent.p2p}`)
+    this.log(`[${name}] up (pid ${child.pid ?? '?'}): API ${agent.apiUrl}, p2p ${agent.p2p}`)
     return agent
   }
 }

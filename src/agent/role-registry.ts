@@ -1,12 +1,17 @@
 // Which roles an agent runs. One line per role; each role's module builds it from the
 // RoleContext.
 
+import { NodeLifecycleController } from '../controllers/node-lifecycle.ts'
 import { kubeletRole } from './container-runtime.ts'
 import type { Role, RoleContext } from './roles.ts'
+import { workloadControllers } from '../controllers/workload-controllers.ts'
 
 /** Roles that run only on the leader, started in this order (stopped in reverse). */
-export function leaderRoles (_ctx: RoleContext): Role[] {
-  return []
+export function leaderRoles (ctx: RoleContext): Role[] {
+  return [
+    ...workloadControllers(ctx),
+    new NodeLifecycleController(ctx, ctx.nodeLifecycle)
+  ]
 }
 
 /** Roles that run on every agent. */

@@ -6,6 +6,7 @@
 
 import type { ApiBackend } from '../api/backend.ts'
 import type { Clock } from '../controllers/clock.ts'
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 
 export interface Role {
   readonly name: string
@@ -21,6 +22,12 @@ export interface RoleContext {
   readonly backend: ApiBackend
   /** This agent's Node name. */
   readonly nodeName: string
+  /**
+   * The cluster's id. Several clusters may share one Docker Engine (and node names): anything
+   * a role creates outside the cluster's own state carries it, and a role touches only what
+   * carries its own.
+   */
+  readonly clusterId: string
   /** The address this node reports as InternalIP. */
   readonly nodeIp: string
   readonly dataDir: string
@@ -33,6 +40,8 @@ export interface RoleContext {
    * undefined if it never has. Liveness without heartbeat writes to the log.
    */
   silenceOf (peerId: string): number | undefined
+  /** Timings of the node lifecycle role (agent flags --node-grace-period, --pod-eviction-timeout). */
+  readonly nodeLifecycle?: NodeLifecycleOptions
   log (line: string): void
 }
 

@@ -2,6 +2,8 @@
 // completely here — uid, timestamps, generated names — then proposed through Raft; the answer
 // is the object as committed and applied. A DELETE of an object with finalizers answers the
 // object marked with its deletionTimestamp; it goes once its finalizers are removed.
+// DeleteOptions.propagationPolicy (body or query) Foreground / Orphan adds the finalizer the
+// garbage collector acts on (foregroundDeletion / orphan); Background, the default, adds none.
 
 import type { KObject, StoreCommand } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
@@ -9,7 +11,7 @@ import { bindToRoute, prepareCreate } from './admission.ts'
 import { decodeObject, isPlainObject, readBody } from './body.ts'
 import { isDryRun, objectRef, readBarrier, resourceId, resultObject, sendJson, query, type RequestContext } from './context.ts'
 import { listOptions, readObject } from './reads.ts'
-import { badRequest, fromStoreError } from './status.ts'
+import { ApiError, badRequest, fromStoreError, qualifiedResource } from './status.ts'
 
 /** Attempts at a create whose name the server generated, when the name turns out to be taken. */
 const GENERATE_NAME_ATTEMPTS = 3
@@ -19,6 +21,7 @@ const DELETE_BATCH = 500
 export async function createObject (ctx: RequestContext): Promise<void> {
   const body = decodeObject(await readBody(ctx.req, ctx.maxBodyBytes), ctx.req.headers['content-type'])
   const bound = bindToRoute(body, ctx.route)
+  refuseInTerminatingNamespace(ctx, bound)
   const generated = (bound.metadata.name === undefined || bound.metadata.name === '') && typeof bound.metadata.generateName === 'string'
   const dryRun = isDryRun(ctx)
   for (let attempt = 1; ; attempt++) {
@@ -34,34 +37,92 @@ export async function createObject (ctx: RequestContext): Promise<void> {
   }
 }
 
+/** As Kubernetes' NamespaceLifecycle admission: nothing new goes into a namespace being deleted. */
+function refuseInTerminatingNamespace (ctx: RequestContext, obj: KObject): void {
+  const ns = obj.metadata.namespace
+  if (!ctx.route.kind.namespaced || ns === undefined || ns === '') return
+  const namespace = ctx.backend.reader.get({ group: '', kind: 'Namespace', namespace: '', name: ns })
+  if (namespace?.metadata.deletionTimestamp === undefined) return
+  const name = typeof obj.metadata.name === 'string' ? obj.metadata.name : ''
+  throw new ApiError(403, 'Forbidden', `${qualifiedResource(resourceId(ctx.route))} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+    name,
+    kind: ctx.route.kind.plural,
+    causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }]
+  })
+}
+
 interface Preconditions { uid?: string, resourceVersion?: string }
 
-/** Preconditions from an optional DeleteOptions body. */
-async function deletePreconditions (ctx: RequestContext): Promise<Preconditions | undefined> {
+type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground'
+const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground']
+/** The finalizer each policy puts on the object; the garbage collector does the rest. */
+const POLICY_FINALIZER: Record<PropagationPolicy, string | undefined> = { Orphan: 'orphan', Foreground: 'foregroundDeletion', Background: undefined }
+
+interface DeleteOptions { preconditions?: Preconditions, propagationPolicy?: PropagationPolicy }
+
+/** DeleteOptions from the optional body and the `propagationPolicy` / `orphanDependents` query parameters. */
+async function deleteOptions (ctx: RequestContext): Promise<DeleteOptions> {
+  const out: DeleteOptions = {}
+  let policy: unknown = query(ctx, 'propagationPolicy')
+  let orphan: unknown = query(ctx, 'orphanDependents')
   const { headers } = ctx.req
-  if ((headers['content-length'] === undefined || headers['content-length'] === '0') && headers['transfer-encoding'] === undefined) return undefined
-  const raw = await readBody(ctx.req, ctx.maxBodyBytes)
-  if (raw.toString('utf8').trim() === '') return undefined
-  const opts = decodeObject(raw, headers['content-type'])
-  const pre = opts.preconditions
-  if (pre === undefined || pre === null) return undefined
-  if (!isPlainObject(pre)) throw badRequest('DeleteOptions.preconditions must be an object')
-  const out: Preconditions = {}
-  for (const key of ['uid', 'resourceVersion'] as const) {
-    const v = pre[key]
-    if (v === undefined || v === null) continue
-    if (typeof v !== 'string') throw badRequest(`DeleteOptions.preconditions.${key} must be a string`)
-    out[key] = v
+  const hasBody = !((headers['content-length'] === undefined || headers['content-length'] === '0') && headers['transfer-encoding'] === undefined)
+  const raw = hasBody ? await readBody(ctx.req, ctx.maxBodyBytes) : undefined
+  if (raw !== undefined && raw.toString('utf8').trim() !== '') {
+    const opts = decodeObject(raw, headers['content-type'])
+    policy = opts.propagationPolicy ?? policy
+    orphan = opts.orphanDependents ?? orphan
+    const pre = opts.preconditions
+    if (pre !== undefined && pre !== null) {
+      if (!isPlainObject(pre)) throw badRequest('DeleteOptions.preconditions must be an object')
+      const p: Preconditions = {}
+      for (const key of ['uid', 'resourceVersion'] as const) {
+        const v = pre[key]
+        if (v === undefined || v === null) continue
+        if (typeof v !== 'string') throw badRequest(`DeleteOptions.preconditions.${key} must be a string`)
+        p[key] = v
+      }
+      if (p.uid !== undefined || p.resourceVersion !== undefined) out.preconditions = p
+    }
   }
-  return out.uid === undefined && out.resourceVersion === undefined ? undefined : out
+  if (policy !== undefined && policy !== null && policy !== '') {
+    if (typeof policy !== 'string' || !POLICIES.includes(policy)) {
+      throw badRequest(`DeleteOptions.propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Orphan", "Background", "Foreground"`)
+    }
+    out.propagationPolicy = policy as PropagationPolicy
+  } else if (orphan === true || orphan === 'true') {
+    out.propagationPolicy = 'Orphan'
+  }
+  return out
+}
+
+/** Attempts at adding a propagation finalizer when the object keeps changing underneath. */
+const FINALIZER_ATTEMPTS = 5
+
+/** Puts the policy's finalizer on the object before it is deleted (skipped when it is absent or the preconditions fail: the delete reports that). */
+async function addPropagationFinalizer (ctx: RequestContext, name: string, finalizer: string, pre: Preconditions | undefined): Promise<void> {
+  const ref = objectRef(ctx.route, name)
+  for (let attempt = 1; attempt <= FINALIZER_ATTEMPTS; attempt++) {
+    await ctx.backend.linearize(ctx.signal)
+    const stored = ctx.backend.reader.get(ref)
+    if (stored === undefined) return
+    if (pre?.uid !== undefined && pre.uid !== stored.metadata.uid) return
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== stored.metadata.resourceVersion) return
+    if ((stored.metadata.finalizers ?? []).includes(finalizer)) return
+    const next = { ...stored, metadata: { ...stored.metadata, finalizers: [...stored.metadata.finalizers ?? [], finalizer] } }
+    const result = await ctx.backend.write({ op: 'update', object: next }, ctx.signal)
+    if (result.ok || result.error.reason !== 'Conflict') return
+  }
 }
 
 export async function deleteObject (ctx: RequestContext, name: string): Promise<void> {
-  const preconditions = await deletePreconditions(ctx)
+  const { preconditions, propagationPolicy } = await deleteOptions(ctx)
   if (isDryRun(ctx)) {
     sendJson(ctx.res, 200, await readObject(ctx, name))
     return
   }
+  const finalizer = propagationPolicy === undefined ? undefined : POLICY_FINALIZER[propagationPolicy]
+  if (finalizer !== undefined) await addPropagationFinalizer(ctx, name, finalizer, preconditions)
   // With finalizers the store only marks the object, with this timestamp, decided here.
   const cmd: StoreCommand = { op: 'delete', ref: objectRef(ctx.route, name), deletionTimestamp: ctx.backend.now() }
   if (preconditions !== undefined) cmd.preconditions = preconditions
@@ -71,7 +132,7 @@ export async function deleteObject (ctx: RequestContext, name: string): Promise<
 
 /** DELETE on a collection: deletes what a linearizable list with the request's selectors returns. */
 export async function deleteCollection (ctx: RequestContext): Promise<void> {
-  await deletePreconditions(ctx)
+  await deleteOptions(ctx)
   const { kind, namespace } = ctx.route
   await readBarrier(ctx, query(ctx, 'resourceVersion'))
   const list = ctx.backend.reader.list(kind.group, kind.kind, namespace === '' ? undefined : namespace, listOptions(ctx))

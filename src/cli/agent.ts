@@ -4,7 +4,9 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Agent, type AgentOptions } from '../agent/agent.ts'
+import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
+import { durationFlag } from './duration.ts'
 import { CliError, UsageError } from './errors.ts'
 import type { ResolvedIO } from './io.ts'
 
@@ -18,6 +20,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'token', type: 'string', valueName: 'TOKEN', description: 'the join token (DIR/join-token of a member); needed with --join' },
   { name: 'mdns', type: 'boolean', description: 'discover peers of this cluster on the local network' },
   { name: 'runtime', type: 'string', valueName: 'docker|fake', description: 'container runtime for this node\'s pods (default: docker)' },
+  { name: 'node-grace-period', type: 'string', valueName: 'DURATION', description: 'while leading: a node whose agent is silent this long turns NotReady (Ready=Unknown) and is tainted unreachable (default: 4s)' },
+  { name: 'pod-eviction-timeout', type: 'string', valueName: 'DURATION', description: 'while leading: pods on such a node are evicted this long after, unless their tolerationSeconds say otherwise (default: 3s)' },
   HELP_FLAG
 ]
 
@@ -38,6 +42,15 @@ function port (value: string | undefined, flag: string): number | undefined {
   return n
 }
 
+function nodeLifecycleTimings (grace: string | undefined, eviction: string | undefined): NodeLifecycleOptions {
+  const nodeGracePeriodMs = durationFlag(grace, 'node-grace-period', 'agent')
+  const podEvictionTimeoutMs = durationFlag(eviction, 'pod-eviction-timeout', 'agent')
+  return {
+    ...(nodeGracePeriodMs !== undefined ? { nodeGracePeriodMs } : {}),
+    ...(podEvictionTimeoutMs !== undefined ? { podEvictionTimeoutMs } : {})
+  }
+}
+
 export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   const args = parseArgs(argv, FLAGS, 'agent')
   if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, 'agent')
@@ -54,6 +67,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     ...(args.string('token') !== undefined ? { token: args.string('token') as string } : {}),
     mdns: args.bool('mdns'),
     runtime,
+    nodeLifecycle: nodeLifecycleTimings(args.string('node-grace-period'), args.string('pod-eviction-timeout')),
     log: (line) => { io.stderr.write(`${line}\n`) }
   }
   const agent = new Agent(opts)

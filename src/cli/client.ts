@@ -105,9 +105,10 @@ export class ApiClient {
     return await this.request('PUT', resourcePath(r, namespace, name), obj) as KObject
   }
 
-  /** Deletes one object; resolves with whatever the server returned (the object or a Status). */
-  async remove (r: ResourceInfo, namespace: string | undefined, name: string): Promise<unknown> {
-    return await this.request('DELETE', resourcePath(r, namespace, name))
+  /** Deletes one object; resolves with whatever the server returned (the object or a Status). `options` is sent as DeleteOptions. */
+  async remove (r: ResourceInfo, namespace: string | undefined, name: string, options?: Record<string, unknown>): Promise<unknown> {
+    const body = options === undefined ? undefined : { kind: 'DeleteOptions', apiVersion: 'v1', ...options }
+    return await this.request('DELETE', resourcePath(r, namespace, name), body)
   }
 }
 

@@ -16,6 +16,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'selector', short: 'l', type: 'string', valueName: 'SELECTOR', description: 'delete every object of KIND matching this label selector' },
   { name: 'all', type: 'boolean', description: 'delete every object of KIND in the namespace' },
   { name: 'ignore-not-found', type: 'boolean', description: 'treat a missing object as deleted' },
+  { name: 'cascade', type: 'string', valueName: 'MODE', description: 'what happens to dependents: background (default), foreground (wait for them) or orphan (keep them)' },
   ...CONNECTION_FLAGS,
   HELP_FLAG
 ]
@@ -67,8 +68,14 @@ async function targetsFromFiles (client: ApiClient, files: string[], recursive: 
   return out
 }
 
+/** kubectl's --cascade values as DeleteOptions.propagationPolicy (`true`/`false`: the old spellings). */
+const CASCADE: Record<string, string> = { background: 'Background', true: 'Background', foreground: 'Foreground', orphan: 'Orphan', false: 'Orphan' }
+
 export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   const args = parseArgs(argv, FLAGS, 'delete')
+  const cascade = args.string('cascade')
+  const propagationPolicy = cascade === undefined ? undefined : CASCADE[cascade]
+  if (cascade !== undefined && propagationPolicy === undefined) throw new UsageError(`invalid --cascade value "${cascade}": use background, foreground or orphan`, 'delete')
   const files = args.strings('filename')
   if (files.length > 0 && args.positionals.length > 0) throw new UsageError('name objects or pass -f, not both', 'delete')
   if (files.length === 0 && args.positionals.length === 0) throw new UsageError('You must provide one or more resources by argument or filename, e.g. "flotilla delete pod NAME"', 'delete')
@@ -87,7 +94,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   let failed = false
   for (const t of targets) {
     try {
-      await client.remove(t.r, t.namespace, t.name)
+      await client.remove(t.r, t.namespace, t.name, propagationPolicy === undefined ? undefined : { propagationPolicy })
       writeLine(io.stdout, `${qualifiedKind(t.r)} "${t.name}" deleted`)
     } catch (err) {
       if (isNotFound(err) && args.bool('ignore-not-found')) continue

@@ -33,7 +33,12 @@ export const VERBS: Verb[] = [
   { name: 'describe', group: 'Objects', summary: 'Show details of a resource, with its events', file: './describe.ts', load: async () => await import('./describe.ts') },
   { name: 'delete', group: 'Objects', summary: 'Delete resources by name, label selector or manifest', file: './delete.ts', load: async () => await import('./delete.ts') },
   { name: 'logs', group: 'Objects', summary: "Print a container's logs (-f to follow)", file: './logs.ts', load: async () => await import('./logs.ts') },
-  { name: 'exec', group: 'Objects', summary: 'Run a command in a container (not interactive)', file: './exec.ts', load: async () => await import('./exec.ts') }
+  { name: 'exec', group: 'Objects', summary: 'Run a command in a container (not interactive)', file: './exec.ts', load: async () => await import('./exec.ts') },
+  { name: 'rollout', group: 'Objects', summary: 'Manage a Deployment rollout: status, history, undo, pause, resume, restart', file: './rollout.ts', load: async () => await import('./rollout.ts') },
+  { name: 'scale', group: 'Objects', summary: 'Set a new size for a Deployment or ReplicaSet', file: './scale.ts', load: async () => await import('./scale.ts') },
+  { name: 'cordon', group: 'Cluster', summary: 'Mark a node unschedulable', file: './cordon.ts', load: async () => (await import('./cordon.ts')).cordon },
+  { name: 'uncordon', group: 'Cluster', summary: 'Mark a node schedulable again', file: './cordon.ts', load: async () => (await import('./cordon.ts')).uncordon },
+  { name: 'drain', group: 'Cluster', summary: 'Cordon a node and delete its pods so they move elsewhere', file: './drain.ts', load: async () => await import('./drain.ts') }
 ]
 
 export function usage (): string {
@@ -51,7 +56,7 @@ export function usage (): string {
     'Objects:',
     ...section('Objects'),
     '',
-    'Connection flags (cluster, apply, get, describe, delete, logs, exec):',
+    'Connection flags (every verb that talks to a cluster):',
     '  --kubeconfig PATH, --context NAME, --data-dir DIR, -s/--server URL, --token TOKEN, -n/--namespace NS',
     '  Without them: $KUBECONFIG, then ./.flotilla/kubeconfig, then ~/.flotilla/kubeconfig.',
     '',

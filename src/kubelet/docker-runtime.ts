@@ -21,6 +21,8 @@ import {
 
 export const LABEL_MANAGED = 'io.flotilla.managed'
 export const LABEL_NODE = 'io.flotilla.node'
+/** Clusters may share one Docker Engine, and node names. */
+export const LABEL_CLUSTER = 'io.flotilla.cluster'
 export const LABEL_POD_UID = 'io.flotilla.pod-uid'
 export const LABEL_POD_NAMESPACE = 'io.flotilla.pod-namespace'
 export const LABEL_POD_NAME = 'io.flotilla.pod-name'
@@ -31,12 +33,27 @@ export const LABEL_TYPE = 'io.flotilla.type'
 
 const DOCKER_TIME_ZERO = '0001-01-01T00:00:00Z'
 
+export interface DockerRuntimeOptions {
+  /** This agent's Node name (label io.flotilla.node). */
+  nodeName: string
+  /** The cluster's id (label io.flotilla.cluster): only containers of this cluster and node are touched. */
+  clusterId: string
+  /** How long a health check waits for the daemon to answer (listings wait 6 times as long). Default 5 s. */
+  answerTimeoutMs?: number
+}
+
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker'
   private sandboxImage: Promise<void> | undefined
+  private readonly nodeName: string
+  private readonly clusterId: string
+  private readonly answerTimeoutMs: number
 
-  /** `answerTimeoutMs`: how long a health check waits for the daemon (default 5 s). */
-  constructor (private readonly docker: Docker, private readonly nodeName: string, private readonly answerTimeoutMs = 5000) {}
+  constructor (private readonly docker: Docker, opts: DockerRuntimeOptions) {
+    this.nodeName = opts.nodeName
+    this.clusterId = opts.clusterId
+    this.answerTimeoutMs = opts.answerTimeoutMs ?? 5000
+  }
 
   async info (): Promise<RuntimeInfo> {
     // A daemon that accepts the connection but does not answer is down too.
@@ -54,7 +71,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private async list (uid?: string): Promise<Docker.ContainerInfo[]> {
-    const label = [`${LABEL_MANAGED}=true`, `${LABEL_NODE}=${this.nodeName}`]
+    const label = [`${LABEL_MANAGED}=true`, `${LABEL_CLUSTER}=${this.clusterId}`, `${LABEL_NODE}=${this.nodeName}`]
     if (uid !== undefined) label.push(`${LABEL_POD_UID}=${uid}`)
     return await this.answered(this.docker.listContainers({ all: true, filters: { label } }), this.answerTimeoutMs * 6)
   }
@@ -172,6 +189,7 @@ export class DockerRuntime implements ContainerRuntime {
   private labels (pod: { uid: string, namespace: string, name: string }, type: 'sandbox' | 'container', extra: Record<string, string> = {}): Record<string, string> {
     return {
       [LABEL_MANAGED]: 'true',
+      [LABEL_CLUSTER]: this.clusterId,
       [LABEL_NODE]: this.nodeName,
       [LABEL_POD_UID]: pod.uid,
       [LABEL_POD_NAMESPACE]: pod.namespace,

@@ -1,6 +1,7 @@
 // Namespace (core/v1): a cluster-scoped name space for namespaced objects. Its name is a
 // DNS-1123 label; a new namespace is Active and labelled kubernetes.io/metadata.name=<name>.
-// Deleting one removes only the Namespace object for now (controllers cascade to its contents).
+// It carries spec.finalizers ["kubernetes"]: deleting it marks it Terminating, the namespace
+// controller deletes its contents, then removes that finalizer and the namespace goes.
 
 import type { KObject, ObjectMeta } from '../store/types.ts'
 import { validateObjectMeta } from './object-meta.ts'
@@ -32,6 +33,7 @@ export const namespaceKind: KindInfo = {
     if (typeof obj.metadata.name === 'string' && obj.metadata.name !== '') {
       obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name }
     }
+    ensureRecord(obj, 'spec').finalizers ??= ['kubernetes']
     ensureRecord(obj, 'status').phase ??= 'Active'
   },
   validate (obj: KObject): FieldError[] {

@@ -14,7 +14,11 @@
 //   the last finalizer of an object marked with grace period 0 deletes it.
 // - delete: NotFound if absent; preconditions on uid / resourceVersion (Conflict). Graceful
 //   (only marked) when the command has a deletionTimestamp and the object has finalizers or
-//   the grace period is > 0; otherwise removed.
+//   the grace period is > 0; otherwise removed. A Namespace, as Kubernetes' namespace
+//   registry: a graceful delete marks it Terminating (status.phase, spec.finalizers defaulted
+//   to ["kubernetes"]) unless spec.finalizers is empty; an update that leaves a marked
+//   Namespace without spec.finalizers and metadata.finalizers removes it (the namespace
+//   controller does that once the namespace is empty).
 // - batch: each command in order, each with its own result (not atomic).
 
 import { deepEqual, deepFreeze } from './deep.ts'
@@ -108,8 +112,26 @@ const STORE_OWNED_META = ['namespace', 'uid', 'creationTimestamp', 'generation',
 /** As Kubernetes' registry: the stored object was marked, has no grace period left, and the update removed the last finalizer. */
 function shouldDeleteDuringUpdate (stored: KObject, next: KObject): boolean {
   if ((next.metadata.finalizers ?? []).length > 0) return false
+  if (isNamespace(next) && namespaceFinalizers(next).length > 0) return false
   if (stored.metadata.deletionTimestamp === undefined) return false
   return gracePeriodOf(stored) === 0
+}
+
+const isNamespace = (obj: KObject): boolean => obj.kind === 'Namespace' && obj.apiVersion === 'v1'
+
+function namespaceFinalizers (obj: KObject): unknown[] {
+  const spec = obj.spec
+  return isRecord(spec) && Array.isArray(spec.finalizers) ? spec.finalizers : []
+}
+
+/** A Namespace marked for deletion: Terminating, its spec.finalizers kept (["kubernetes"] when absent). */
+function markNamespace (ctx: ApplyContext, ref: ObjectRef, stored: KObject, deletionTimestamp: string): ApplyResult {
+  if (stored.metadata.deletionTimestamp !== undefined) return { ok: true, object: stored }
+  const spec = isRecord(stored.spec) ? stored.spec : {}
+  const finalizers = Array.isArray(spec.finalizers) ? spec.finalizers : ['kubernetes']
+  const status = isRecord(stored.status) ? stored.status : {}
+  const terminating: KObject = { ...stored, spec: { ...spec, finalizers }, status: { ...status, phase: 'Terminating' } }
+  return mark(ctx, ref, terminating, deletionTimestamp, 0, stored)
 }
 
 function gracePeriodOf (obj: KObject): number {
@@ -187,6 +209,9 @@ function remove (ctx: ApplyContext, rawRef: unknown, preconditions: unknown, del
     }
   }
   const grace = typeof gracePeriodSeconds === 'number' && gracePeriodSeconds > 0 ? gracePeriodSeconds : 0
+  const spec = stored.spec
+  const namespaceToFinalize = isNamespace(stored) && !(isRecord(spec) && Array.isArray(spec.finalizers) && spec.finalizers.length === 0)
+  if (typeof deletionTimestamp === 'string' && namespaceToFinalize) return markNamespace(ctx, ref, stored, deletionTimestamp)
   const hasFinalizers = (stored.metadata.finalizers ?? []).length > 0
   if (typeof deletionTimestamp === 'string' && (hasFinalizers || grace > 0)) {
     if (stored.metadata.deletionTimestamp !== undefined) {
@@ -203,7 +228,7 @@ function remove (ctx: ApplyContext, rawRef: unknown, preconditions: unknown, del
   return { ok: true, object: deleted }
 }
 
-function mark (ctx: ApplyContext, ref: ObjectRef, stored: KObject, deletionTimestamp: string, grace: number): ApplyResult {
+function mark (ctx: ApplyContext, ref: ObjectRef, stored: KObject, deletionTimestamp: string, grace: number, prev: KObject = stored): ApplyResult {
   const metadata: ObjectMeta = {
     ...stored.metadata,
     deletionTimestamp,
@@ -213,6 +238,6 @@ function mark (ctx: ApplyContext, ref: ObjectRef, stored: KObject, deletionTimes
   }
   const marked = deepFreeze({ ...stored, metadata })
   ctx.table.set(ref, marked)
-  ctx.changes.push({ type: 'MODIFIED', ref, object: marked, prev: stored })
+  ctx.changes.push({ type: 'MODIFIED', ref, object: marked, prev })
   return { ok: true, object: marked }
 }

@@ -46,6 +46,9 @@ export interface ObjectStoreOptions {
 
 interface Waiter { index: number, resolve: () => void, reject: (err: unknown) => void }
 
+/** How many recent apply results resultOf() can still answer for. */
+const RECENT_RESULTS = 4096
+
 export class ObjectStore implements StateMachine, ObjectReader {
   private readonly table = new ObjectTable()
   private readonly hub: WatchHub
@@ -53,6 +56,8 @@ export class ObjectStore implements StateMachine, ObjectReader {
   private persistence: StorePersistence | null = null
   private waiters: Waiter[] = []
   private applied = 0
+  /** Results of the last RECENT_RESULTS applied entries, by index modulo the size. */
+  private readonly recent: Array<{ index: number, result: ApplyResult } | undefined> = new Array(RECENT_RESULTS)
   private readonly onPersistError: (err: unknown) => void
   private closed = false
 
@@ -81,6 +86,17 @@ export class ObjectStore implements StateMachine, ObjectReader {
     return this.applied
   }
 
+  /**
+   * What applying the entry at `index` produced here, while it is among the last few thousand
+   * applied (undefined after that, or for an index not applied in this process). A follower
+   * answers a forwarded write from its own replica with it, so the leader need not send the
+   * object back.
+   */
+  resultOf (index: number): ApplyResult | undefined {
+    const r = this.recent[index % RECENT_RESULTS]
+    return r !== undefined && r.index === index ? r.result : undefined
+  }
+
   /** Number of objects held. */
   get size (): number {
     return this.table.size
@@ -106,6 +122,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
         ? { ok: false as const, error: invalidCommandError(`Entry ${entry.index} does not hold a store command: propose encodeCommand(...) data`) }
         : applyCommand({ table: this.table, index: entry.index, kinds: this.kinds, changes }, command)
       results.push(result)
+      this.recent[entry.index % RECENT_RESULTS] = { index: entry.index, result }
       this.applied = entry.index
       for (const c of changes) {
         touched.set(diskKey(c.object), c.type === 'DELETED' ? null : c.object)

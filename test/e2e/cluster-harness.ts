@@ -53,6 +53,11 @@ onProcessEnd(() => {
   for (const root of ROOTS) try { rmSync(root, { recursive: true, force: true }) } catch { /* a dying agent still writing */ }
 })
 
+export interface TestClusterOptions {
+  /** The agents' container runtime. Default: fake (no containers). */
+  runtime?: 'docker' | 'fake'
+}
+
 /** A set of agents that form one cluster, under one temp root. */
 export class TestCluster {
   readonly agents = new Map<string, AgentProcess>()
@@ -62,12 +67,12 @@ export class TestCluster {
   apiToken = ''
   private closed = false
 
-  private constructor (readonly root: string, readonly label: string) {}
+  private constructor (readonly root: string, readonly label: string, readonly options: TestClusterOptions) {}
 
-  static async create (label: string): Promise<TestCluster> {
+  static async create (label: string, options: TestClusterOptions = {}): Promise<TestCluster> {
     const root = await mkdtemp(join(tmpdir(), `flotilla-e2e-${label}-`))
     ROOTS.add(root)
-    return new TestCluster(root, label)
+    return new TestCluster(root, label, options)
   }
 
   agent (name: string): AgentProcess {
@@ -215,7 +220,7 @@ export class TestCluster {
   private add (name: string): AgentProcess {
     this.assertOpen()
     if (this.agents.has(name)) throw new Error(`agent ${name} already exists in cluster ${this.label}`)
-    const a = new AgentProcess(name, this.root)
+    const a = new AgentProcess(name, this.root, this.options.runtime ?? 'fake')
     this.agents.set(name, a)
     return a
   }
@@ -283,9 +288,9 @@ function sameState (a: Map<string, string>, b: Map<string, string>): boolean {
 
 export interface E2eClusters {
   /** A new (empty) cluster, cleaned up after the current test. */
-  create: (label: string) => Promise<TestCluster>
+  create: (label: string, options?: TestClusterOptions) => Promise<TestCluster>
   /** A new cluster that lives until the end of the file (for a describe block's beforeAll). */
-  createShared: (label: string) => Promise<TestCluster>
+  createShared: (label: string, options?: TestClusterOptions) => Promise<TestCluster>
 }
 
 /**
@@ -319,13 +324,13 @@ export function e2eClusters (): E2eClusters {
     }
   }, 60_000)
   return {
-    create: async (label) => {
-      const c = await TestCluster.create(label)
+    create: async (label, options) => {
+      const c = await TestCluster.create(label, options)
       perTest.push(c)
       return c
     },
-    createShared: async (label) => {
-      const c = await TestCluster.create(label)
+    createShared: async (label, options) => {
+      const c = await TestCluster.create(label, options)
       shared.push(c)
       return c
     }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { realClock } from '../../src/controllers/clock.ts'
-import { DockerRuntime, LABEL_NODE } from '../../src/kubelet/docker-runtime.ts'
+import { DockerRuntime, LABEL_CLUSTER, LABEL_NODE } from '../../src/kubelet/docker-runtime.ts'
 import { Kubelet, type KubeletOptions } from '../../src/kubelet/kubelet.ts'
 import { podKind, type Pod } from '../../src/objects/pod.ts'
 import type { KObject } from '../../src/store/types.ts'
@@ -20,6 +20,7 @@ import { waitFor } from './harness/wait.ts'
 
 const IMAGE = 'flotilla/busybox:test'
 const NODE = `kubelet-it-${process.pid}`
+const CLUSTER = `kubelet-it-cluster-${process.pid}`
 const docker = new Docker()
 const dockerUp = await docker.ping().then(() => true, () => false)
 if (!dockerUp) console.warn('kubelet-docker.test.ts: SKIPPED — no Docker Engine answers at /var/run/docker.sock (start dockerd to run these tests)')
@@ -66,7 +67,7 @@ async function execIn (podName: string, container: string, cmd: string[]): Promi
 }
 
 async function removeOurContainers (): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${NODE}`] } })
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_CLUSTER}=${CLUSTER}`, `${LABEL_NODE}=${NODE}`] } })
   await Promise.all(list.map(async (c) => { await docker.getContainer(c.Id).remove({ force: true }).catch(() => {}) }))
 }
 
@@ -75,7 +76,7 @@ describe.skipIf(!dockerUp)('Kubelet on Docker', () => {
     await acquireLock()
     backend = await StoreBackend.open(() => Date.now() - Date.UTC(2024, 0, 1))
     dataDir = await mkdtemp(join(tmpdir(), 'kubelet-it-'))
-    runtime = new DockerRuntime(docker, NODE)
+    runtime = new DockerRuntime(docker, { nodeName: NODE, clusterId: CLUSTER })
     await backend.write({ op: 'create', object: { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE, uid: backend.newUid(), creationTimestamp: backend.now() }, spec: {}, status: {} } })
     kubelet = startKubelet()
   }, 300_000)

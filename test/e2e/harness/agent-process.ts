@@ -62,7 +62,8 @@ export class AgentProcess {
   /** Runs that ended without being asked to (crashes, or exits on their own), with the stderr tail. */
   readonly unexpectedExits: string[] = []
 
-  constructor (readonly name: string, root: string) {
+  /** `runtime`: the agent's --runtime (fake unless a test runs real containers). */
+  constructor (readonly name: string, root: string, readonly runtime: 'docker' | 'fake' = 'fake') {
     this.dir = join(root, name)
     this.dataDir = join(this.dir, 'data')
     this.stderrPath = join(this.dir, 'stderr.log')
@@ -90,7 +91,7 @@ export class AgentProcess {
     const stdoutFd = openSync(this.stdoutPath, 'a')
     let child: ChildProcess
     try {
-      child = spawn(process.execPath, [BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', 'fake', ...args], {
+      child = spawn(process.execPath, [BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
         cwd: REPO,
         stdio: ['ignore', 'pipe', stderrFd]
       })

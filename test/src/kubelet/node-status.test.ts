@@ -75,7 +75,7 @@ describe('Node status from the kubelet', () => {
     const hung = createServer((socket) => { sockets.push(socket) })
     await new Promise<void>((resolve) => { hung.listen(socketPath, resolve) })
     try {
-      h = await harness({ runtime: new DockerRuntime(new Docker({ socketPath }), 'n1', 50) })
+      h = await harness({ runtime: new DockerRuntime(new Docker({ socketPath }), { nodeName: 'n1', clusterId: 'c1', answerTimeoutMs: 50 }) })
       h.kubelet.start()
       await h.advance(0)
       for (let i = 0; i < 50 && ready(h) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -89,7 +89,7 @@ describe('Node status from the kubelet', () => {
   })
 
   it('says what to do when no Docker Engine answers (a socket that does not exist)', async () => {
-    h = await harness({ runtime: new DockerRuntime(new Docker({ socketPath: '/nonexistent/docker.sock' }), 'n1') })
+    h = await harness({ runtime: new DockerRuntime(new Docker({ socketPath: '/nonexistent/docker.sock' }), { nodeName: 'n1', clusterId: 'c1' }) })
     h.kubelet.start()
     await h.advance(0)
     for (let i = 0; i < 20 && ready(h) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))

@@ -32,6 +32,18 @@ describe('ObjectStore apply', () => {
     expect(store.get(podRef('web'))?.metadata.resourceVersion).toBe('7')
   })
 
+  it('remembers the results of the last few thousand applied entries by index', async () => {
+    const [created] = await store.apply([entry(7, { op: 'create', object: pod('web') })])
+    const [failed] = await store.apply([entry(8, { op: 'create', object: pod('web') })])
+    expect(store.resultOf(7)).toBe(created)
+    expect(store.resultOf(8)).toBe(failed)
+    expect(store.resultOf(9)).toBeUndefined()
+    // Far later entries take its slot: an old index is forgotten, not confused with a new one.
+    await store.apply([entry(7 + 4096, { op: 'create', object: pod('later') })])
+    expect(store.resultOf(7)).toBeUndefined()
+    expect(store.resultOf(7 + 4096)).toMatchObject({ ok: true, object: { metadata: { name: 'later' } } })
+  })
+
   it('answers 409 AlreadyExists and 404 for a missing namespace', async () => {
     await feed.create(pod('web'))
     expect(await feed.run({ op: 'create', object: pod('web') })).toEqual({ ok: false, error: { code: 409, reason: 'AlreadyExists', message: 'pods "web" already exists' } })

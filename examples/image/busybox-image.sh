@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build the local test image flotilla/busybox:test (or the name given as $1) from the
-# host's static /bin/busybox. No registry is reachable on these machines, so tests use
-# this imported image instead of pulling one. Does nothing if the image already exists;
+# The offline image recipe: builds the local image flotilla/busybox:test (or the name given
+# as $1) from the host's static /bin/busybox. No registry is reachable on these machines, so
+# the examples and tests use this imported image instead of pulling one. Does nothing if the image already exists;
 # set FORCE=1 to rebuild it.
 #
 # Needs: a running Docker Engine and Debian's busybox-static (`apt-get install -y busybox-static`).

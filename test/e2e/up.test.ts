@@ -1,0 +1,70 @@
+// `flotilla up` as a user runs it: N agent processes form a cluster, the example applies, and
+// the command stops every agent when it ends. Without a reachable Docker Engine (and the
+// default docker runtime) it refuses at once and says what to do.
+
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { acquireLock, releaseLock } from './harness/e2e-lock.ts'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BIN = join(REPO, 'bin', 'flotilla.js')
+
+interface Outcome { code: number | null, stdout: string, stderr: string }
+
+async function runUp (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Outcome> {
+  const child = spawn(process.execPath, [BIN, 'up', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8') })
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8') })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
+  const code = await new Promise<number | null>((resolveExit) => { child.once('close', (c) => { resolveExit(c) }) })
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('flotilla up', () => {
+  let dir: string
+  beforeAll(async () => {
+    await acquireLock()
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-up-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+    await releaseLock()
+  })
+
+  test('starts 3 agents that form a cluster, applies the example, and stops them all at the end', async () => {
+    const out = await runUp(['--nodes', '3', '--dir', dir, '--runtime', 'fake', '-f', 'examples/manifests/web.yaml', '--detach-after', '4'], process.env, 120_000)
+    expect(out.stderr).not.toMatch(/internal error/)
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toContain('3 agents are up. kubeconfig: ')
+    expect(out.stdout).toMatch(/configmap\/web-config (created|configured|unchanged)/)
+    expect(out.stdout).toMatch(/deployment\.apps\/web (created|configured|unchanged)/)
+    expect(out.stdout).toMatch(/service\/web (created|configured|unchanged)/)
+    // It said which processes it started; every one of them is gone now.
+    const pids = [...out.stderr.matchAll(/\[agent-\d+\] up \(pid (\d+)\)/g)].map((m) => Number(m[1]))
+    expect(pids).toHaveLength(3)
+    for (const pid of pids) expect(alive(pid)).toBe(false)
+  }, 150_000)
+
+  test('without a reachable Docker Engine it refuses at once and says what to do', async () => {
+    const out = await runUp(['--nodes', '1', '--dir', dir], { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` }, 30_000)
+    expect(out.code).toBe(1)
+    expect(out.stderr).toContain('cannot reach the Docker Engine')
+    expect(out.stderr).toContain('examples/setup-docker.sh')
+    expect(out.stderr).toContain('--runtime fake')
+  }, 40_000)
+})
