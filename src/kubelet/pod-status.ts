@@ -89,6 +89,8 @@ function condition (previous: PodCondition[] | undefined, type: string, ok: bool
   return c
 }
 
+const KUBELET_CONDITIONS = new Set(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'])
+
 /** The status the kubelet wants the pod to show. */
 export function buildPodStatus (inputs: StatusInputs): PodStatus {
   const { pod, now } = inputs
@@ -112,7 +114,9 @@ export function buildPodStatus (inputs: StatusInputs): PodStatus {
     initCondition,
     condition(conds, 'Ready', allReady, now, notReady),
     condition(conds, 'ContainersReady', allReady, now, notReady),
-    condition(conds, 'PodScheduled', true, now)
+    condition(conds, 'PodScheduled', true, now),
+    // Conditions others own (DisruptionTarget, readiness gates, …) stay as they are.
+    ...(conds ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type))
   ]
   if (!allReady) {
     const names = statuses.filter((s) => !s.ready).map((s) => s.name).join(' ')

@@ -37,6 +37,12 @@ describe('Kubelet with the FakeRuntime', () => {
     const before = h.backend.writes.length
     await h.advance(5000)
     expect(h.backend.writes.length).toBe(before)
+    // A condition another role owns survives the kubelet's writes.
+    const marked = structuredClone(h.pod('web') as NonNullable<ReturnType<Harness['pod']>>)
+    marked.status?.conditions?.push({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' })
+    await h.backend.write({ op: 'update', subresource: 'status', object: marked })
+    await h.settle()
+    expect(h.pod('web')?.status?.conditions?.map((c) => c.type)).toEqual(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget'])
   })
 
   it('starts a pod once the scheduler binds it here, and batches the status writes of pods synced together', async () => {
