@@ -33,6 +33,12 @@ export const LABEL_TYPE = 'io.flotilla.type'
 
 const DOCKER_TIME_ZERO = '0001-01-01T00:00:00Z'
 
+/** `name` → `name:latest`, as the docker CLI pulls it (the API without a tag pulls every tag). */
+export function withTag (image: string): string {
+  if (image.includes('@')) return image
+  return image.slice(image.lastIndexOf('/') + 1).includes(':') ? image : `${image}:latest`
+}
+
 export interface DockerRuntimeOptions {
   /** This agent's Node name (label io.flotilla.node). */
   nodeName: string
@@ -147,7 +153,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (present !== undefined && policy !== 'Always') return present
     if (policy === 'Never') throw new ImagePullError(`Container image "${image}" is not present with pull policy of Never`, 'ErrImageNeverPull')
     try {
-      const stream = await docker(async () => await this.docker.pull(image))
+      const stream = await docker(async () => await this.docker.pull(withTag(image)))
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (err: Error | null) => { if (err === null) resolve(); else reject(err) })
       })
