@@ -9,7 +9,7 @@ import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DockerRuntime, withTag } from '../../../src/kubelet/docker-runtime.ts'
+import { DockerRuntime } from '../../../src/kubelet/docker-runtime.ts'
 import type { KObject } from '../../../src/store/types.ts'
 import { harness, type Harness } from './helpers.ts'
 
@@ -95,14 +95,5 @@ describe('Node status from the kubelet', () => {
     for (let i = 0; i < 20 && ready(h) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(ready(h)).toMatchObject({ status: 'False', reason: 'KubeletNotReady' })
     expect(ready(h)?.message).toMatch(/No Docker Engine answers at .*: start dockerd \(or set DOCKER_HOST\), or run this agent with --runtime fake/)
-  })
-})
-
-describe('image names pulled', () => {
-  it('pull one tag: an untagged name means :latest, a tag or digest stays', () => {
-    expect(withTag('busybox')).toBe('busybox:latest')
-    expect(withTag('localhost:5000/app')).toBe('localhost:5000/app:latest')
-    expect(withTag('flotilla/busybox:test')).toBe('flotilla/busybox:test')
-    expect(withTag('app@sha256:abc')).toBe('app@sha256:abc')
   })
 })
