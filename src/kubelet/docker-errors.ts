@@ -1,5 +1,5 @@
-// Turning dockerode failures into what the kubelet acts on: a daemon that cannot be reached
-// (RuntimeUnavailableError, which turns the Node NotReady), the engine's own message (found in
+// Turning dockerode failures into what the kubelet acts on: a daemon that cannot be reached or
+// does not answer (RuntimeUnavailableError, which turns the Node NotReady), the engine's own message (found in
 // err.json.message; err.message only says "(HTTP code 404) no such container"), and the
 // "already done" answers (304 already stopped, 404 gone, 409 removal in progress) that an
 // idempotent sync ignores.
@@ -56,4 +56,13 @@ export async function idempotent (call: () => Promise<unknown>): Promise<void> {
     if (code === 304 || code === 404 || code === 409) return
     throw classify(err)
   }
+}
+
+/** `call`, or RuntimeUnavailableError if the daemon has not answered within `ms`: a hung daemon is down too. */
+export async function answered<T> (call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const silent = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new RuntimeUnavailableError(`The Docker Engine at ${dockerEndpoint()} accepts connections but did not answer within ${ms} ms: check dockerd (its log, its disk), or run this agent with --runtime fake`)) }, ms)
+  })
+  return await docker(async () => await Promise.race([call, silent])).finally(() => { clearTimeout(timer) })
 }

@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import { demuxText } from './docker-streams.ts'
-import { docker, dockerEndpoint, engineMessage, idempotent, statusOf } from './docker-errors.ts'
+import { answered, docker, engineMessage, idempotent, statusOf } from './docker-errors.ts'
 import { SANDBOX_IMAGE, sandboxImageContent } from './sandbox-image.ts'
 import {
-  CreateContainerError, ImagePullError, RuntimeUnavailableError,
+  CreateContainerError, ImagePullError,
   type ContainerConfig, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
@@ -63,23 +63,14 @@ export class DockerRuntime implements ContainerRuntime {
 
   async info (): Promise<RuntimeInfo> {
     // A daemon that accepts the connection but does not answer is down too.
-    const v = await this.answered(this.docker.version(), this.answerTimeoutMs)
+    const v = await answered(this.docker.version(), this.answerTimeoutMs)
     return { version: `docker://${v.Version}` }
-  }
-
-  /** `call`, or RuntimeUnavailableError if the daemon has not answered within `ms`: a hung daemon is down too. */
-  private async answered<T> (call: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const silent = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(new RuntimeUnavailableError(`The Docker Engine at ${dockerEndpoint()} accepts connections but did not answer within ${ms} ms: check dockerd (its log, its disk), or run this agent with --runtime fake`)) }, ms)
-    })
-    return await docker(async () => await Promise.race([call, silent])).finally(() => { clearTimeout(timer) })
   }
 
   private async list (uid?: string): Promise<Docker.ContainerInfo[]> {
     const label = [`${LABEL_MANAGED}=true`, `${LABEL_CLUSTER}=${this.clusterId}`, `${LABEL_NODE}=${this.nodeName}`]
     if (uid !== undefined) label.push(`${LABEL_POD_UID}=${uid}`)
-    return await this.answered(this.docker.listContainers({ all: true, filters: { label } }), this.answerTimeoutMs * 6)
+    return await answered(this.docker.listContainers({ all: true, filters: { label } }), this.answerTimeoutMs * 6)
   }
 
   async fingerprints (): Promise<Map<string, string>> {
