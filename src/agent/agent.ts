@@ -26,6 +26,7 @@ import { dataPaths, decodeJoinToken, encodeJoinToken, newClusterSecrets, readClu
 import { ClusterService, JOIN_METHOD, PEERS_METHOD, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
 import { MembershipManager } from './membership-manager.ts'
 import { leaderRoles, nodeRoles } from './role-registry.ts'
+import { podIoRelay } from './pod-io-relay.ts'
 import { LeaderDuties, startRoles, stopRoles, type Role, type RoleContext } from './roles.ts'
 import { realClock } from '../controllers/clock.ts'
 import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
@@ -225,6 +226,7 @@ export class Agent {
     }
     this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })
     this.localRoles = nodeRoles(roles)
+    const podIo = podIoRelay(this.rpc, this.store, this.name, this.localRoles)
     this.raft.on('leader:change', (leader) => {
       if (leader === this.host.peerId) void this.onLeadership()
       this.leaderDuties?.leadership(leader === this.host.peerId)
@@ -237,7 +239,8 @@ export class Agent {
       token: this.secrets.apiToken,
       host: this.opts.host ?? '127.0.0.1',
       port,
-      extensions: { '/flotilla/v1/cluster/status': async (signal) => await this.clusterStatus(signal) }
+      extensions: { '/flotilla/v1/cluster/status': async (signal) => await this.clusterStatus(signal) },
+      podIo
     })
     this.api = apiOn(apiPort)
     try {

@@ -4,6 +4,7 @@
 import { NodeLifecycleController } from '../controllers/node-lifecycle.ts'
 import { workloadControllers } from '../controllers/workload-controllers.ts'
 import { schedulerRole } from '../scheduler/index.ts'
+import { kubeletRole } from './container-runtime.ts'
 import type { Role, RoleContext } from './roles.ts'
 
 /** Roles that run only on the leader, started in this order (stopped in reverse). */
@@ -16,6 +17,8 @@ export function leaderRoles (ctx: RoleContext): Role[] {
 }
 
 /** Roles that run on every agent. */
-export function nodeRoles (_ctx: RoleContext): Role[] {
-  return []
+export function nodeRoles (ctx: RoleContext): Role[] {
+  return [
+    kubeletRole(ctx)
+  ]
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApplyResult, KObject, ObjectRef } from '../store/types.ts'
 import type { ApiBackend } from './backend.ts'
+import type { PodIo } from './pod-io.ts'
 import type { ResourceRoute } from './routes.ts'
 import { ApiError, badRequest, fromStoreError, type ResourceId } from './status.ts'
 
@@ -23,6 +24,8 @@ export interface RequestContext {
   readonly watchTimeoutSeconds: number
   /** Registers a running watch so the server can end it on stop(); returns the unregister function. */
   readonly trackWatch: (end: () => void) => () => void
+  /** Serves pods/log and pods/exec; absent: those subresources answer 404. */
+  readonly podIo?: PodIo
 }
 
 export function objectRef (route: ResourceRoute, name: string): ObjectRef {

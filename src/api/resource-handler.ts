@@ -2,6 +2,7 @@
 // object, or an object's subresource. Anything else is 405 MethodNotAllowed.
 
 import { query, type RequestContext } from './context.ts'
+import { podExec, podLog } from './pod-io.ts'
 import { getObject, listObjects } from './reads.ts'
 import { getScale, patchScale, putScale } from './scale.ts'
 import { ApiError, methodNotAllowed } from './status.ts'
@@ -46,6 +47,11 @@ export async function handleResource (ctx: RequestContext): Promise<void> {
       if (method === 'PUT') return await putScale(ctx, name)
       if (method === 'PATCH') return await patchScale(ctx, name)
       throw methodNotAllowed()
+    case 'log':
+      if (read) return await podLog(ctx, name)
+      throw methodNotAllowed()
+    case 'exec':
+      return await podExec(ctx, name)
     default:
       throw new ApiError(404, 'NotFound', `the server does not serve the ${route.subresource} subresource of ${route.kind.plural}`, {})
   }

@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { KindInfo } from '../objects/registry.ts'
 import type { ApiBackend } from './backend.ts'
+import type { PodIo } from './pod-io.ts'
 import { sendError, sendJson, type RequestContext } from './context.ts'
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts'
 import { openApiDocument, openApiRoot } from './openapi.ts'
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   tls?: { key: string | Buffer, cert: string | Buffer }
   /** Non-Kubernetes GET endpoints by exact path (e.g. `/flotilla/v1/cluster/status`), answered with JSON. Authenticated like the rest. */
   extensions?: Record<string, (signal: AbortSignal) => Promise<unknown>>
+  /** Serves the pods/log and pods/exec subresources (the agent relays to the pod's node). Default: none (404). */
+  podIo?: PodIo
 }
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024
@@ -53,8 +56,9 @@ export class ApiServer {
   private readonly index: KindIndex
   private readonly tokenDigest: Buffer
   private readonly watches = new Set<() => void>()
-  private readonly options: Required<Omit<ApiServerOptions, 'tls' | 'extensions'>>
+  private readonly options: Required<Omit<ApiServerOptions, 'tls' | 'extensions' | 'podIo'>>
   private readonly extensions: Record<string, (signal: AbortSignal) => Promise<unknown>>
+  private readonly podIo: PodIo | undefined
 
   constructor (options: ApiServerOptions) {
     this.options = {
@@ -69,6 +73,7 @@ export class ApiServer {
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800
     }
     this.extensions = options.extensions ?? {}
+    this.podIo = options.podIo
     if (options.token === '') throw new Error('The API needs a non-empty bearer token: pass the cluster token as `token`')
     this.index = new KindIndex(options.kinds)
     this.tokenDigest = digest(options.token)
@@ -206,7 +211,8 @@ export class ApiServer {
       trackWatch: end => {
         this.watches.add(end)
         return () => { this.watches.delete(end) }
-      }
+      },
+      ...(this.podIo !== undefined ? { podIo: this.podIo } : {})
     }
   }
 }

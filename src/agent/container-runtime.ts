@@ -1,0 +1,27 @@
+// Builds the kubelet's container runtime for this agent (`--runtime docker|fake`): the only
+// place that makes a Docker client (DESIGN.md: concrete I/O objects are built in src/agent).
+
+import Docker from 'dockerode'
+import { DockerRuntime } from '../kubelet/docker-runtime.ts'
+import { FakeRuntime } from '../kubelet/fake-runtime.ts'
+import { Kubelet } from '../kubelet/kubelet.ts'
+import type { ContainerRuntime } from '../kubelet/runtime.ts'
+import type { RoleContext } from './roles.ts'
+
+export function containerRuntime (ctx: RoleContext): ContainerRuntime {
+  // FakeRuntime runs no containers: only for simulated nodes (scale tests), by explicit choice.
+  return ctx.runtime === 'fake' ? new FakeRuntime(() => ctx.backend.now()) : new DockerRuntime(new Docker(), { nodeName: ctx.nodeName, clusterId: ctx.clusterId })
+}
+
+/** The kubelet role of this agent. */
+export function kubeletRole (ctx: RoleContext): Kubelet {
+  return new Kubelet({
+    backend: ctx.backend,
+    runtime: containerRuntime(ctx),
+    clock: ctx.clock,
+    nodeName: ctx.nodeName,
+    nodeIp: ctx.nodeIp,
+    dataDir: ctx.dataDir,
+    log: (line) => { ctx.log(line) }
+  })
+}
