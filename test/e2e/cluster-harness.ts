@@ -12,6 +12,7 @@
 // cleanup, preceded by the tail of every agent's stderr if the test failed. An agent that
 // exited without being told to, or logged an internal error, fails the test that saw it.
 
+import { execFile } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
@@ -213,6 +214,9 @@ export class TestCluster {
   async cleanup (keep = false): Promise<void> {
     this.closed = true
     await Promise.all([...this.agents.values()].map(async (a) => { await a.kill() }))
+    // Agents leave their containers running (a restarted agent adopts them): remove this
+    // cluster's, and only this cluster's, by its label.
+    if (this.options.runtime === 'docker' && this.joinToken !== '') await removeContainersOf(decodeJoinToken(this.joinToken).c)
     if (!keep) await rm(this.root, { recursive: true, force: true })
     ROOTS.delete(this.root)
   }
@@ -228,6 +232,15 @@ export class TestCluster {
   private assertOpen (): void {
     if (this.closed) throw new Error(`cluster ${this.label} was cleaned up`)
   }
+}
+
+/** `docker rm -f` every container of the cluster with this id (label io.flotilla.cluster). */
+async function removeContainersOf (clusterId: string): Promise<void> {
+  const docker = async (args: string[]): Promise<string> => await new Promise((resolveRun) => {
+    execFile('docker', args, (err, stdout) => { resolveRun(err === null ? stdout : '') })
+  })
+  const ids = (await docker(['ps', '-aq', '--filter', `label=io.flotilla.cluster=${clusterId}`])).split('\n').filter((id) => id !== '')
+  if (ids.length > 0) await docker(['rm', '-f', ...ids])
 }
 
 /** A port nothing listens on right now (it may be taken again before it is used: callers retry). */
