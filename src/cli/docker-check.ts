@@ -29,3 +29,32 @@ export async function dockerProblem (socketPath: string | null = dockerSocket(),
     req.end()
   })
 }
+
+/** One request to the engine's API over its unix socket; resolves with status and body. */
+async function dockerApi (socketPath: string, method: string, path: string, timeoutMs = 10_000): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
+    })
+    req.on('timeout', () => { req.destroy(new Error(`the Docker Engine did not answer ${method} ${path} within ${timeoutMs} ms`)) })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * Remove (force) every container of one cluster — the kubelets label what they create with
+ * io.flotilla.cluster — and nothing else. Resolves with how many went.
+ */
+export async function removeClusterContainers (clusterId: string, socketPath: string | null = dockerSocket()): Promise<number> {
+  if (socketPath === null) return 0
+  const filters = encodeURIComponent(JSON.stringify({ label: [`io.flotilla.cluster=${clusterId}`] }))
+  const list = await dockerApi(socketPath, 'GET', `/containers/json?all=1&filters=${filters}`)
+  if (list.status !== 200) throw new Error(`listing containers failed: HTTP ${list.status} ${list.body.slice(0, 200)}`)
+  const ids = (JSON.parse(list.body) as Array<{ Id: string }>).map((c) => c.Id)
+  await Promise.all(ids.map(async (id) => { await dockerApi(socketPath, 'DELETE', `/containers/${id}?force=1&v=1`) }))
+  return ids.length
+}

@@ -5,7 +5,10 @@
 import { resolve } from 'node:path'
 import { LocalCluster } from '../agent/local-cluster.ts'
 import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
-import { dockerProblem } from './docker-check.ts'
+import { readClusterSecrets } from '../agent/cluster-files.ts'
+import { ApiClient } from './client.ts'
+import { dockerProblem, removeClusterContainers } from './docker-check.ts'
+import { loadConnection } from './kubeconfig.ts'
 import { CliError, UsageError } from './errors.ts'
 import type { ResolvedIO } from './io.ts'
 
@@ -14,6 +17,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'dir', type: 'string', valueName: 'DIR', description: 'parent of the agents\' data dirs (default: ./.flotilla-up); reused on the next up' },
   { name: 'apply', short: 'f', type: 'string', multiple: true, valueName: 'PATH', description: 'manifests to apply once the cluster is up' },
   { name: 'runtime', type: 'string', valueName: 'docker|fake', description: 'container runtime of the agents (default: docker; fake runs no containers)' },
+  { name: 'keep-containers', type: 'boolean', description: 'leave the pods\' containers running when the cluster stops (the next up on the same --dir adopts them)' },
   { name: 'detach-after', type: 'string', valueName: 'SECONDS', description: 'stop the cluster after this many seconds (for demos and CI)' },
   HELP_FLAG
 ]
@@ -46,6 +50,9 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   try {
     await cluster.start(interrupted.signal)
     io.stdout.write(`${nodes} agents are up. kubeconfig: ${cluster.kubeconfig}\n`)
+    // Pods applied before every kubelet has posted its Node Ready would all land on the first nodes.
+    const ready = await waitForReadyNodes(cluster.kubeconfig, nodes, io, interrupted.signal)
+    if (!ready) io.stderr.write(`not every node reported Ready within ${READY_WAIT_MS / 1000} s; going on (flotilla get nodes shows why)\n`)
     io.stdout.write(`  try: flotilla get nodes --kubeconfig ${cluster.kubeconfig}\n`)
     io.stdout.write(`       flotilla cluster status --kubeconfig ${cluster.kubeconfig}\n`)
     const manifests = args.strings('apply')
@@ -67,5 +74,39 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     process.off('SIGTERM', onSignal)
     io.stderr.write('stopping the agents\n')
     await cluster.stop()
+    if (runtime === 'docker' && !args.bool('keep-containers')) await removeContainers(cluster, io)
+  }
+}
+
+const READY_WAIT_MS = 30_000
+
+/** Wait (up to READY_WAIT_MS) until `count` Nodes report Ready=True. */
+async function waitForReadyNodes (kubeconfig: string, count: number, io: ResolvedIO, signal: AbortSignal): Promise<boolean> {
+  const client = new ApiClient(loadConnection({ kubeconfig }, io))
+  const deadline = Date.now() + READY_WAIT_MS
+  while (Date.now() < deadline && !signal.aborted) {
+    try {
+      const list = await client.request('GET', '/api/v1/nodes') as { items?: Array<{ status?: { conditions?: Array<{ type: string, status: string }> } }> }
+      const ready = (list.items ?? []).filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true)
+      if (ready.length >= count) return true
+    } catch {
+      // Not answering yet: try again.
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250))
+  }
+  return false
+}
+
+/** The containers of this cluster's pods go with it (Docker keeps them otherwise). */
+async function removeContainers (cluster: LocalCluster, io: ResolvedIO): Promise<void> {
+  const first = cluster.agents[0]
+  if (first === undefined) return
+  try {
+    const secrets = await readClusterSecrets(first.dataDir)
+    if (secrets === null) return
+    const n = await removeClusterContainers(secrets.clusterId)
+    if (n > 0) io.stderr.write(`removed the pods' ${n} containers (--keep-containers leaves them)\n`)
+  } catch (err) {
+    io.stderr.write(`could not remove the pods' containers: ${(err as Error).message}\n`)
   }
 }

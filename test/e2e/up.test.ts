@@ -2,12 +2,15 @@
 // the command stops every agent when it ends. Without a reachable Docker Engine (and the
 // default docker runtime) it refuses at once and says what to do.
 
-import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { dockerProblem } from '../../src/cli/docker-check.ts'
 import { acquireLock, releaseLock } from './harness/e2e-lock.ts'
+import { httpRequest } from './harness/http.ts'
+import { waitFor } from './harness/wait.ts'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const BIN = join(REPO, 'bin', 'flotilla.js')
@@ -24,6 +27,14 @@ async function runUp (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number)
   const code = await new Promise<number | null>((resolveExit) => { child.once('close', (c) => { resolveExit(c) }) })
   clearTimeout(timer)
   return { code, stdout, stderr }
+}
+
+async function containersOf (clusterId: string): Promise<string[]> {
+  return await new Promise((resolveList) => {
+    execFile('docker', ['ps', '-aq', '--filter', `label=io.flotilla.cluster=${clusterId}`], (err, out) => {
+      resolveList(err === null ? out.split('\n').filter((l) => l !== '') : ['(docker ps failed)'])
+    })
+  })
 }
 
 function alive (pid: number): boolean {
@@ -59,6 +70,39 @@ describe('flotilla up', () => {
     expect(pids).toHaveLength(3)
     for (const pid of pids) expect(alive(pid)).toBe(false)
   }, 150_000)
+
+  test('with Docker: the example runs on all 3 agents, and Ctrl-C stops the agents and removes the pods\' containers', async () => {
+    const problem = await dockerProblem()
+    if (problem !== null) throw new Error(`this test runs real containers and needs a Docker Engine (${problem}): run bash examples/setup-docker.sh`)
+    const upDir = join(dir, 'docker')
+    const child = spawn(process.execPath, [BIN, 'up', '--nodes', '3', '--dir', upDir, '-f', 'examples/manifests/web.yaml'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8') })
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8') })
+    const exited = new Promise<number | null>((resolveExit) => { child.once('close', (c) => { resolveExit(c) }) })
+    try {
+      await waitFor('up to apply the example', () => stdout.includes('Ctrl-C stops the cluster.') ? true : undefined, { timeoutMs: 120_000, intervalMs: 250 })
+      const kubeconfig = await readFile(join(upDir, 'kubeconfig'), 'utf8')
+      const server = /server: (\S+)/.exec(kubeconfig)?.[1] ?? ''
+      const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? ''
+      const nodes = await waitFor('3 web pods Running, one per agent', async () => {
+        const r = await httpRequest(`${server}/api/v1/namespaces/default/pods?labelSelector=app%3Dweb`, { token })
+        const items = (r.body as { items?: Array<{ spec: { nodeName?: string }, status?: { phase?: string } }> }).items ?? []
+        const running = items.filter((p) => p.status?.phase === 'Running')
+        return running.length === 3 ? new Set(running.map((p) => p.spec.nodeName)) : undefined
+      }, { timeoutMs: 90_000, intervalMs: 500 })
+      expect(nodes.size).toBe(3)
+      const clusterId = (JSON.parse(await readFile(join(upDir, 'agent-1', 'cluster.json'), 'utf8')) as { clusterId: string }).clusterId
+      expect((await containersOf(clusterId)).length).toBe(6)
+      child.kill('SIGINT')
+      expect(await exited).toBe(0)
+      expect(stderr).toContain("removed the pods' 6 containers")
+      expect(await containersOf(clusterId)).toEqual([])
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 240_000)
 
   test('without a reachable Docker Engine it refuses at once and says what to do', async () => {
     const out = await runUp(['--nodes', '1', '--dir', dir], { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` }, 30_000)
