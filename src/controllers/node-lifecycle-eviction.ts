@@ -7,24 +7,11 @@
 // each counted from when the controller noticed that taint.
 
 import type { Taint } from '../objects/node.ts'
+import { tolerates } from '../objects/tolerations.ts'
 import type { KObject } from '../store/types.ts'
 import { NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY } from './node-lifecycle-node.ts'
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/** As k8s.io/api/core/v1 Toleration.ToleratesTaint. A malformed toleration tolerates nothing. */
-export function tolerates (toleration: unknown, taint: Taint): boolean {
-  if (!isRecord(toleration)) return false
-  const { key, operator, value, effect } = toleration
-  if (effect !== undefined && effect !== '' && effect !== taint.effect) return false
-  if (key !== undefined && key !== '' && key !== taint.key) return false
-  switch (operator ?? 'Equal') {
-    // An empty key with Exists matches every taint; with a key, every value of it.
-    case 'Exists': return true
-    case 'Equal': return key !== undefined && key !== '' && (value ?? '') === (taint.value ?? '')
-    default: return false
-  }
-}
 
 function tolerationsOf (pod: KObject): unknown[] {
   const spec = pod.spec

@@ -2,7 +2,8 @@
 // of Kubernetes' taint manager (getMinTolerationTime), with our default for the node taints.
 
 import { describe, expect, it } from 'vitest'
-import { evictionDelayMs, evictionTime, tolerates } from '../../../src/controllers/node-lifecycle-eviction.ts'
+import { evictionDelayMs, evictionTime } from '../../../src/controllers/node-lifecycle-eviction.ts'
+import { tolerates } from '../../../src/objects/tolerations.ts'
 import type { Taint } from '../../../src/objects/node.ts'
 import type { KObject } from '../../../src/store/types.ts'
 
