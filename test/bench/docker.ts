@@ -27,6 +27,19 @@ export async function containersWith (labels: readonly string[], runningOnly = f
   return out.split('\n').filter((id) => id !== '')
 }
 
+/**
+ * When Docker started the first and the last of the running containers carrying all of
+ * `labels` (epoch ms, from State.StartedAt): the engine's side of a timing, free of any
+ * status reporting or polling delay.
+ */
+export async function startedRange (labels: readonly string[]): Promise<{ first: number, last: number }> {
+  const ids = await containersWith(labels, true)
+  if (ids.length === 0) return { first: Number.NaN, last: Number.NaN }
+  const out = await docker(['inspect', '-f', '{{.State.StartedAt}}', ...ids])
+  const times = out.split('\n').filter((l) => l !== '').map((l) => Date.parse(l))
+  return { first: Math.min(...times), last: Math.max(...times) }
+}
+
 /** `docker rm -f` every container carrying all of `labels`; resolves with how many there were. */
 export async function removeContainers (labels: readonly string[]): Promise<number> {
   if (labels.length === 0) throw new Error('refusing to remove containers without a label filter')

@@ -4,7 +4,7 @@
 // Services carry a label naming the run, on the service and on its containers, and are
 // removed by name with their containers waited for (and removed by that label if they linger).
 
-import { containersWith, docker, removeContainers } from './docker.ts'
+import { containersWith, docker, removeContainers, startedRange } from './docker.ts'
 import { sleep, waitUntil } from './processes.ts'
 import { onInterrupt } from './temp-dirs.ts'
 
@@ -16,6 +16,8 @@ export interface SwarmTimes {
   readonly runningMs: number
   /** How long `docker service create --detach` took to answer, ms. */
   readonly createMs: number
+  /** `docker service create` started → Docker started the service's last container (its State.StartedAt), ms. */
+  readonly lastStartedMs: number
 }
 
 export class BenchSwarm {
@@ -44,6 +46,7 @@ export class BenchSwarm {
   async run (name: string, replicas: number, image: string, command: readonly string[], timeoutMs: number): Promise<SwarmTimes> {
     const label = `${SWARM_BENCH_LABEL}=${this.runId}`
     this.services.add(name)
+    const wall0 = Date.now()
     const t0 = performance.now()
     await docker(['service', 'create', '--detach', '--no-resolve-image', '--replicas', String(replicas), '--name', name, '--label', label, '--container-label', label, image, ...command])
     const createMs = performance.now() - t0
@@ -56,7 +59,8 @@ export class BenchSwarm {
     const runningMs = performance.now() - t0
     const running = await containersWith([`com.docker.swarm.service.name=${name}`], true)
     if (running.length !== replicas) throw new Error(`swarm service ${name} shows ${replicas}/${replicas} but Docker runs ${running.length} of its containers`)
-    return { runningMs, createMs }
+    const started = await startedRange([`com.docker.swarm.service.name=${name}`])
+    return { runningMs, createMs, lastStartedMs: started.last - wall0 }
   }
 
   /** Remove a service this run created and wait for its containers to be gone. */
