@@ -1,6 +1,8 @@
 // A cluster of real `flotilla agent` processes on loopback for benchmarks (`node
-// bin/flotilla.js agent …`, fake container runtime), each with its own data dir under one
-// temp dir. Processes are stopped by PID; stop() kills them all and removes the temp dir.
+// bin/flotilla.js agent …`, the fake container runtime unless `runtime: 'docker'` is asked
+// for), each with its own data dir under one temp dir. Processes are stopped by PID; stop()
+// kills them all, removes the cluster's Docker containers (by its io.flotilla.cluster label:
+// agents leave theirs running so a restart can adopt them) and removes the temp dir.
 // The compiled bundle (bin/build.js) is brought up to date once before the first agent starts,
 // so no agent spends its start building it and agents that start together do not all build.
 //
@@ -16,9 +18,12 @@ import { promisify } from 'node:util'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
+import { removeContainers } from './docker.ts'
 import { requestOnce } from './http-client.ts'
 import { spawnLogged, sleep, waitUntil, type ChildRun } from './processes.ts'
-import { makeTempDir, removeTempDir } from './temp-dirs.ts'
+import { makeTempDir, onInterrupt, removeTempDir } from './temp-dirs.ts'
+import { decodeJoinToken } from '../../src/agent/cluster-files.ts'
+import { LABEL_CLUSTER, LABEL_NODE } from '../../src/kubelet/docker-runtime.ts'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(REPO, 'bin', 'flotilla.js')
@@ -33,6 +38,9 @@ export interface MemberStatus {
   readonly role: 'voter' | 'learner'
   readonly healthy: boolean
 }
+
+/** `fake`: pods report Running without containers (simulated nodes); `docker`: real containers. */
+export type BenchRuntime = 'fake' | 'docker'
 
 export interface ClusterStatus {
   readonly leader: string | null
@@ -51,7 +59,7 @@ export class BenchAgent {
   p2pAddress = ''
   run: ChildRun | null = null
 
-  constructor (readonly name: string, root: string) {
+  constructor (readonly name: string, root: string, readonly runtime: BenchRuntime = 'fake') {
     this.dataDir = join(root, name)
     this.logPath = join(root, `${name}.log`)
   }
@@ -73,7 +81,7 @@ export class BenchAgent {
     // options of the benchmark's own tsx.
     const env = { ...process.env }
     delete env.NODE_OPTIONS
-    const run = spawnLogged(process.execPath, [...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', 'fake', ...args], {
+    const run = spawnLogged(process.execPath, [...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
       cwd: REPO,
       env,
       logPath: this.logPath,
@@ -119,22 +127,29 @@ export class BenchAgent {
 
 export class AgentCluster {
   private stopped = false
+  /** The cluster's id (label io.flotilla.cluster on its containers); '' until the first agent is up. */
+  clusterId = ''
+  private unhookContainers: () => void = () => {}
 
-  private constructor (readonly root: string, readonly agents: readonly BenchAgent[], private joinToken: string, readonly token: string) {}
+  private constructor (readonly root: string, readonly agents: readonly BenchAgent[], private joinToken: string, readonly token: string, readonly runtime: BenchRuntime) {}
 
   /**
    * Start `size` agents: the first creates the cluster, the others join through its p2p
    * address; resolves once every agent reports the same leader and `size` healthy voters.
    */
-  static async start (size: number, log: (line: string) => void): Promise<AgentCluster> {
+  static async start (size: number, log: (line: string) => void, opts: { runtime?: BenchRuntime } = {}): Promise<AgentCluster> {
     await buildIfStale(log)
+    const runtime = opts.runtime ?? 'fake'
     const root = await makeTempDir('flotilla-bench-agents')
-    const agents = Array.from({ length: size }, (_, i) => new BenchAgent(String.fromCharCode(97 + i), root))
-    const cluster = new AgentCluster(root, agents, '', '')
+    const agents = Array.from({ length: size }, (_, i) => new BenchAgent(String.fromCharCode(97 + i), root, runtime))
+    const cluster = new AgentCluster(root, agents, '', '', runtime)
     try {
       const first = agents[0] as BenchAgent
       await first.start(['--api-port', '0', '--p2p-port', '0'])
       cluster.joinToken = (await readFile(join(first.dataDir, 'join-token'), 'utf8')).trim()
+      cluster.clusterId = decodeJoinToken(cluster.joinToken).clusterId
+      // Interrupted (Ctrl-C): the agents get SIGKILL from processes.ts, their containers go here.
+      if (runtime === 'docker') cluster.unhookContainers = onInterrupt(async () => { await cluster.removeContainers() })
       const kubeconfig = YAML.parse(await readFile(join(first.dataDir, 'kubeconfig'), 'utf8')) as { users?: Array<{ user?: { token?: string } }> }
       const token = kubeconfig.users?.[0]?.user?.token
       if (token === undefined) throw new Error(`no users[0].user.token in ${join(first.dataDir, 'kubeconfig')}`)
@@ -221,12 +236,20 @@ export class AgentCluster {
     return new Map(this.running.map((a) => [a.name, a.pid]))
   }
 
-  /** Stop every agent (by PID) and remove the temp dir (kept, with the logs, if `keep`). */
+  /** Stop every agent (by PID), remove the cluster's containers and the temp dir (kept, with the logs, if `keep`). */
   async stop (keep = false): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     await Promise.all(this.agents.map(async (a) => { await a.stop() }))
+    await this.removeContainers()
+    this.unhookContainers()
     if (!keep) await removeTempDir(this.root)
+  }
+
+  /** `docker rm -f` this cluster's containers, and only this cluster's (by its label); nothing with the fake runtime. */
+  async removeContainers (node?: string): Promise<number> {
+    if (this.runtime !== 'docker' || this.clusterId === '') return 0
+    return await removeContainers([`${LABEL_CLUSTER}=${this.clusterId}`, ...(node !== undefined ? [`${LABEL_NODE}=${node}`] : [])])
   }
 
   private async agreement (what: string, accept: (s: ClusterStatus) => boolean, timeoutMs: number): Promise<ClusterStatus> {

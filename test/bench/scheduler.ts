@@ -16,6 +16,7 @@ import { PodWatch } from './pod-watch.ts'
 import { cpuSecondsOf, usingCluster, waitUntil } from './processes.ts'
 import { median } from './stats.ts'
 import type { BenchOptions, Row, Suite, SuiteResult } from './types.ts'
+import { api } from './workload-api.ts'
 
 const NODES = 100
 const NAMESPACE = 'sched-bench'
@@ -52,19 +53,6 @@ interface RunResult {
   minPerNode: number
   maxPerNode: number
   load1: number
-}
-
-/** JSON over the API with the cluster's token; throws on an unexpected status. */
-async function api (cluster: AgentCluster, agent: BenchAgent, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Record<string, unknown>> {
-  const r = await fetch(`${agent.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${cluster.token}`, 'content-type': contentType, accept: 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(30_000)
-  })
-  const text = await r.text()
-  if (r.status >= 300) throw new Error(`${method} ${path} via ${agent.name}: HTTP ${r.status} ${text.slice(0, 300)}`)
-  return JSON.parse(text) as Record<string, unknown>
 }
 
 /** Run `fn` over `items` with `concurrency` workers. */

@@ -3,15 +3,19 @@
 
 import { apiWritesSuite } from './api-writes.ts'
 import { failoverSuite } from './failover.ts'
+import { nodeDeathSuite } from './node-death.ts'
 import { raftCommitSuite } from './raft-commit.ts'
 import { agentRssSuite } from './rss.ts'
 import { schedulerSuite } from './scheduler.ts'
 import type { Suite } from './types.ts'
+import { workloadsSuite } from './workloads.ts'
 
 export const suites: readonly Suite[] = [
   raftCommitSuite,
   apiWritesSuite,
   failoverSuite,
   agentRssSuite,
-  schedulerSuite
+  schedulerSuite,
+  workloadsSuite,
+  nodeDeathSuite
 ]
