@@ -59,6 +59,14 @@ export interface RaftNodeOptions {
   readonly snapshotEvery?: number
   /** Entries kept behind a snapshot for slow followers. Default 1,000. */
   readonly snapshotRetain?: number
+  /**
+   * Also wait until the entries applied since the last snapshot hold this many bytes of data
+   * per byte of that snapshot. Default 0.5; 0 snapshots every `snapshotEvery` entries whatever
+   * the state's size. A snapshot rewrites the whole state: with a large state, taking one every
+   * `snapshotEvery` small entries costs far more memory and disk traffic than the log it
+   * replaces (every snapshot passes through several state-sized buffers).
+   */
+  readonly snapshotLogRatio?: number
   /** Proposal ids remembered for this many entries. Default 100,000. */
   readonly dedupeWindow?: number
   /** Seeded randomness for election timeouts. Default Math.random (this is the edge; the core stays pure). */
@@ -114,6 +122,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private lastSnapshotIndex = 0
   /** Size of the last snapshot taken or restored: the next one is packed into a buffer of about this size. */
   private lastSnapshotBytes = 0
+  /** Data bytes of the entries applied since the last snapshot (see snapshotLogRatio). */
+  private bytesSinceSnapshot = 0
   private leader: NodeId | null = null
   private role: Role = 'follower'
   private idle: Promise<void> = Promise.resolve()
@@ -154,7 +164,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     // Ids of entries the state machine applied before the restart, past the snapshot.
     for (let i = snapIndex + 1; i <= this.core.applied; i++) {
       const e = this.core.log.entry(i)
-      if (e !== undefined) this.rememberId(e)
+      if (e === undefined) continue
+      this.rememberId(e)
+      this.bytesSinceSnapshot += e.data.length
     }
     this.running = true
     this.opts.transport.listen(this.id, (m) => { this.onMessage(m) })
@@ -356,6 +368,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       if (rd.snapshot !== null) {
         await this.restoreEnvelope(rd.snapshot)
         this.lastSnapshotIndex = rd.snapshot.meta.index
+        this.bytesSinceSnapshot = 0
       }
       await this.applyEntries(rd)
       this.handleReadStates(rd)
@@ -371,6 +384,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const toApply: Entry[] = []
     const outcome = new Map<number, { duplicateOf?: number }>()
     for (const e of rd.committedEntries) {
+      this.bytesSinceSnapshot += e.data.length
       if (e.change !== undefined) {
         this.emit('conf:change', e.change, e.index)
         this.rememberId(e)
@@ -460,6 +474,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const every = this.opts.snapshotEvery ?? 10_000
     const applied = this.core.applied
     if (applied - this.lastSnapshotIndex < every) return
+    if (this.bytesSinceSnapshot < (this.opts.snapshotLogRatio ?? 0.5) * this.lastSnapshotBytes) return
     const ids = this.ids.entries()
     // The store packs its state (with msgpackr) into one buffer of about the last snapshot's
     // size instead of growing one step by step (snapshot-envelope.ts).
@@ -473,6 +488,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const snap = this.core.compact(data, through)
     if (snap === null) return
     this.lastSnapshotIndex = snap.meta.index
+    this.bytesSinceSnapshot = 0
     // The level store encodes the snapshot (with msgpackr) before its first await: one buffer
     // for that, and let go of it right after (snapshot-envelope.ts).
     reservePackBuffer(data.length + 4096)

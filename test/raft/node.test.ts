@@ -167,4 +167,32 @@ describe('RaftNode (driver over the core)', () => {
     await again.propose(enc('d'))
     expect(sm.items).toEqual(['a', 'b', 'c', 'd'])
   })
+
+  it('waits with a snapshot until the log since the last one holds snapshotLogRatio of its size in data', async () => {
+    async function snapshotsTaken (snapshotLogRatio: number): Promise<Array<{ index: number, bytes: number }>> {
+      const store = new MemoryLogStore()
+      const taken: Array<{ index: number, bytes: number }> = []
+      const compact = store.compact.bind(store)
+      store.compact = async (snap, through) => {
+        taken.push({ index: snap.meta.index, bytes: snap.data.length })
+        await compact(snap, through)
+      }
+      const node = new RaftNode({ id: 'a', store, transport: new MemoryNetwork().transport(), stateMachine: new ListMachine(), tickMs: 5, bootstrap: ['a'], snapshotEvery: 10, snapshotRetain: 0, snapshotLogRatio })
+      await node.start()
+      cleanup.push(async () => { await node.stop() })
+      await until(() => node.isLeader)
+      // 4 bytes per entry; the snapshot (a JSON list of them) grows by 7 bytes per entry.
+      for (let i = 0; i < 200; i++) await node.propose(enc(`v${String(i).padStart(3, '0')}`))
+      return taken
+    }
+    const every = await snapshotsTaken(0)
+    const sized = await snapshotsTaken(1)
+    expect(every.length).toBeGreaterThanOrEqual(19)
+    expect(sized.length).toBeGreaterThanOrEqual(2)
+    expect(sized.length).toBeLessThan(every.length / 2)
+    for (let i = 1; i < sized.length; i++) {
+      const prev = sized[i - 1] as { index: number, bytes: number }
+      expect(((sized[i] as { index: number }).index - prev.index) * 4).toBeGreaterThanOrEqual(prev.bytes)
+    }
+  })
 })
