@@ -4,7 +4,8 @@
 // code. If the build fails (a syntax error, a read-only checkout), it says so in one line on
 // stderr and runs the TypeScript sources through tsx instead, as before the bundle existed.
 // The polyfill is loaded before the CLI: the bundle's imports of libp2p are evaluated before
-// any code inside the bundle runs.
+// any code inside the bundle runs. FLOTILLA_SOURCE_MAPS=1 (or FLOTILLA_DEBUG) maps stack
+// traces to the TypeScript sources.
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -42,8 +43,11 @@ async function loadMain () {
   const problem = ensureBundle()
   if (problem === null) {
     const paths = bundlePaths()
-    // Stack traces name the .ts files and lines (the map is linked, without sources: small).
-    process.setSourceMapsEnabled(true)
+    // Source maps make stack traces name the .ts files, but Node then also reads and keeps
+    // the maps of every dependency that ships one (libp2p's do): 7-11 MiB more per agent. So
+    // only on request; without them traces name dist/chunk-*.js lines and the original
+    // function names (kept by the build).
+    if (process.env.FLOTILLA_SOURCE_MAPS === '1' || process.env.FLOTILLA_DEBUG !== undefined) process.setSourceMapsEnabled(true)
     await import(pathToFileURL(paths.polyfill).href)
     return (await import(pathToFileURL(paths.main).href)).main
   }
