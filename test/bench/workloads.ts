@@ -17,6 +17,7 @@ import { hostInfo, load1 } from './host.ts'
 import { withMachineLock } from './machine-lock.ts'
 import { usingCluster, waitUntil } from './processes.ts'
 import { median } from './stats.ts'
+import { engineFloor, type FloorShape } from './engine-floor.ts'
 import { BenchSwarm } from './swarm.ts'
 import { LABEL_CLUSTER } from '../../src/kubelet/docker-runtime.ts'
 import type { BenchOptions, Row, Suite, SuiteResult, TargetCheck } from './types.ts'
@@ -41,7 +42,7 @@ export const workloadsSuite: Suite = {
   }
 }
 
-type System = 'flotilla' | 'swarm'
+type System = 'flotilla' | 'swarm' | 'engine: containers' | 'engine: pods'
 
 interface Measurement {
   readonly rep: number
@@ -77,6 +78,11 @@ async function measure (opts: BenchOptions, lockNote: string | null): Promise<Su
         const m = { ...(system === 'flotilla' ? await flotillaRun(opts, rep, image) : await swarmRun(swarm as BenchSwarm, rep, image)), ref }
         runs.push(m)
         opts.log(`workloads: run ${rep}/${repeats} ${system}, image by ${ref}: ${REPLICAS} running after ${m.seconds.toFixed(2)} s (${m.detail}), load ${m.load1Before.toFixed(2)} → ${m.load1After.toFixed(2)}`)
+      }
+      for (const shape of ['containers', 'pods'] as const) {
+        const m = await floorRun(rep, shape, imageId)
+        runs.push(m)
+        opts.log(`workloads: run ${rep}/${repeats} ${m.system}: ${m.detail} after ${m.seconds.toFixed(2)} s, load ${m.load1Before.toFixed(2)} → ${m.load1After.toFixed(2)}`)
       }
     }
   } finally {
@@ -151,6 +157,14 @@ async function swarmRun (swarm: BenchSwarm, rep: number, image: string): Promise
   }
 }
 
+/** The engine alone, asked directly (engine-floor.ts); image by id. */
+async function floorRun (rep: number, shape: FloorShape, imageId: string): Promise<Measurement> {
+  const load1Before = load1()
+  const seconds = await engineFloor(shape, REPLICAS, imageId, COMMAND, `${process.pid}-${rep}-${shape}`)
+  const what = shape === 'containers' ? `${REPLICAS} containers started` : `${REPLICAS} sandbox + app pairs started`
+  return { rep, system: `engine: ${shape}`, ref: 'id', seconds, load1Before, load1After: load1(), createdSec: Number.NaN, boundSec: Number.NaN, lastStartedSec: seconds, detail: what }
+}
+
 function report (runs: readonly Measurement[], repeats: number, imageId: string, notes: readonly string[]): SuiteResult {
   const of = (system: System, ref: ImageRef): Measurement[] => runs.filter((r) => r.system === system && r.ref === ref)
   const targets: TargetCheck[] = []
@@ -160,13 +174,14 @@ function report (runs: readonly Measurement[], repeats: number, imageId: string,
     if (Number.isNaN(swarm)) continue
     targets.push({ what: `apply → ${REPLICAS} replicas Running in Docker (3 agents vs Swarm on the same engine), image by ${ref}, median of ${repeats}`, target: 'Flotilla no slower than Swarm', actual: `Flotilla ${flotilla.toFixed(2)} s, Swarm ${swarm.toFixed(2)} s`, met: flotilla <= swarm })
   }
-  const rows: Row[] = REFS.flatMap((ref) => (['flotilla', 'swarm'] as const).map((system) => ({ ref, system, list: of(system, ref) }))).filter((x) => x.list.length > 0).map(({ ref, system, list }) => {
+  const systems = ['flotilla', 'swarm', 'engine: pods', 'engine: containers'] as const
+  const rows: Row[] = REFS.flatMap((ref) => systems.map((system) => ({ ref, system, list: of(system, ref) }))).filter((x) => x.list.length > 0).map(({ ref, system, list }) => {
     return {
       system,
       image: `by ${ref}`,
       runsSec: list.map((r) => r.seconds),
       medianSec: median(list.map((r) => r.seconds)),
-      createdSec: median(list.map((r) => r.createdSec)),
+      createdSec: system.startsWith('engine') ? null : median(list.map((r) => r.createdSec)),
       boundSec: system === 'flotilla' ? median(list.map((r) => r.boundSec)) : null,
       lastStartedSec: median(list.map((r) => r.lastStartedSec)),
       load1: list.map((r) => r.load1Before),
@@ -212,6 +227,7 @@ function report (runs: readonly Measurement[], repeats: number, imageId: string,
       `Each system gets the same image reference: "by name" is ${IMAGE}, "by id" is ${imageId} (FLOTILLA_BENCH_IMAGE_REF=name or =id measures one only); Swarm with --no-resolve-image. Swarm is ~3× slower by name on this engine (STACK-NOTES: 16 s against 6 s), and the "last container started" column shows the time goes before its containers start, not in reporting them (likely an image lookup that cannot succeed offline); Flotilla's kubelet finds the image present either way (IfNotPresent) and takes the same time.`,
       `Flotilla: fresh 3-agent cluster (real processes, --runtime docker) per repetition, 3 Ready nodes before the clock starts; the clock runs from the Deployment POST (through a follower) to the pod list on that follower showing ${REPLICAS} pods phase Running with their container running, polled every ${POLL_MS} ms; afterwards Docker is asked that each pod's container id runs. Each Flotilla pod is 2 containers (a pause sandbox and the sleep), so Docker starts ${REPLICAS * 2} containers for Flotilla and ${REPLICAS} for Swarm.`,
       `Swarm: a single-node swarm this run initialised (advertise 127.0.0.1) and leaves at the end; the clock runs from \`docker service create --detach\` to \`docker service ls\` showing ${REPLICAS}/${REPLICAS}, polled every ${POLL_MS} ms (each poll is a docker CLI process).`,
+      `engine rows: the Docker Engine alone, asked through its API with 8 requests in flight and no orchestrator (engine-floor.ts), image by id: "engine: pods" starts ${REPLICAS} pause sandboxes on the bridge each with the app container joined to its network namespace (Flotilla's shape: a sandbox per pod, as the issue asks), "engine: containers" starts ${REPLICAS} containers on the bridge (Swarm's shape). Each is the floor of its shape on this engine; an orchestrator's time above its shape's floor is its own cost.`,
       '"last container started s": from the same start to the State.StartedAt Docker reports for the last container it started for the run (for Flotilla, pause sandboxes included) — the engine\'s side of the figure, without the time to report it (Flotilla: kubelet status write through Raft; Swarm: task state) or the polling.',
       'Repetitions alternate which system goes first; all containers of a run are removed before the next. The machine is shared: compare figures only at similar load (load1 columns).'
     ]
