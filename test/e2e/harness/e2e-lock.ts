@@ -13,20 +13,21 @@ let held: Server | null = null
 
 /** Wait until this process holds the lock (polling every 250 ms). */
 export async function acquireLock (): Promise<void> {
-  if (process.platform !== 'linux' || held !== null) return
-  for (;;) {
-    const server = createServer()
-    const ok = await new Promise<boolean>((resolveListen) => {
-      server.once('error', () => { resolveListen(false) })
-      server.listen(LOCK_NAME, () => { resolveListen(true) })
-    })
-    if (ok) {
-      server.unref()
-      held = server
-      return
-    }
-    await delay(250)
-  }
+  while (!await tryLock()) await delay(250)
+}
+
+/** Take the lock if it is free; true if this process holds it now (always true off Linux). */
+export async function tryLock (): Promise<boolean> {
+  if (process.platform !== 'linux' || held !== null) return true
+  const server = createServer()
+  const ok = await new Promise<boolean>((resolveListen) => {
+    server.once('error', () => { resolveListen(false) })
+    server.listen(LOCK_NAME, () => { resolveListen(true) })
+  })
+  if (!ok) return false
+  server.unref()
+  held = server
+  return true
 }
 
 export async function releaseLock (): Promise<void> {
