@@ -5,8 +5,9 @@
 // follower answers its client as soon as its own replica has the write.
 //
 // A propose message can be lost (a stream re-opened, a leader that stepped down, a full
-// proposal queue), so a forward is sent again when the leader changes and while it stays
-// unapplied past `resendMs`: the dedupe of proposal ids makes a second copy a no-op.
+// proposal queue), so a forward is sent again when the leader or the term changes, and when
+// it has neither reached this node's log nor applied within `resendMs`: the dedupe of
+// proposal ids makes a second copy a no-op.
 
 import type { ForwardedProposal } from './types.ts'
 
@@ -17,6 +18,8 @@ export interface Forward {
   readonly deadline: number
   /** performance.now() of the last send. */
   sentAt: number
+  /** Seen in this node's log since the last send: the timer leaves it alone (a new term does not). */
+  inLog?: boolean
   readonly resolve: (r: { index: number, result: unknown, duplicateOf?: number }) => void
   readonly reject: (e: Error) => void
 }
@@ -56,10 +59,17 @@ export class Forwarder {
     return true
   }
 
-  /** Send again every forward (the leader changed: what the old one had not appended is lost). */
+  /** The entry carrying `id` reached this node's log. */
+  appended (id: string): void {
+    const f = this.pending.get(id)
+    if (f !== undefined) f.inLog = true
+  }
+
+  /** Send again every forward (a new leader or term: what the old one had not committed may be lost). */
   resendAll (now: number): void {
     for (const f of this.pending.values()) {
       f.sentAt = now
+      f.inLog = false
       this.queue(f)
     }
   }
@@ -70,7 +80,7 @@ export class Forwarder {
       if (f.deadline <= now) {
         this.pending.delete(f.id)
         f.reject(timeout())
-      } else if (now - f.sentAt >= resendMs) {
+      } else if (f.inLog !== true && now - f.sentAt >= resendMs) {
         f.sentAt = now
         this.queue(f)
       }

@@ -132,6 +132,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly waitingApply: PendingRead[] = []
   private readonly watched = new Set<Watched>()
   private readonly forwards = new Forwarder((entries) => { this.sendForwards(entries) })
+  /** The leader and term the pending forwards were last sent under. */
+  private forwardedTo: { leader: NodeId | null, term: number } = { leader: null, term: 0 }
   private readSeq = 0
   private readonly ids = new RecentIds()
   private lastSnapshotIndex = 0
@@ -399,6 +401,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     while (this.running && this.core.hasReady()) {
       this.loopAgain = false
       const rd = this.core.ready()
+      if (this.forwards.size > 0) for (const e of rd.entries) if (e.id !== undefined) this.forwards.appended(e.id)
       if (rd.earlyMessages.length > 0) this.opts.transport.send(rd.earlyMessages)
       if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
         // Only new entries, a snapshot, or a new term or vote must be on disk before the
@@ -525,8 +528,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (leader !== this.leader) {
       this.leader = leader
       this.emit('leader:change', leader, term)
-      // What the old leader had not appended is lost; copies of what it had are skipped by id.
-      if (leader !== null && this.forwards.size > 0) this.forwards.resendAll(performance.now())
+    }
+    if (leader !== null && (leader !== this.forwardedTo.leader || term !== this.forwardedTo.term)) {
+      this.forwardedTo = { leader, term }
+      // What the old leader (or term) had not committed may be lost; copies of what it had are skipped by id.
+      if (this.forwards.size > 0) this.forwards.resendAll(performance.now())
     }
   }
 
