@@ -12,9 +12,10 @@ import { EventEmitter } from 'node:events'
 import { RaftCore, type RaftStatus, type Ready } from './core.ts'
 import { LeadershipLostError, NotLeaderError, RaftTimeoutError, StoppedError } from './errors.ts'
 import type { LogStore } from './log-store.ts'
+import { Forwarder, type Forward } from './forwarding.ts'
 import { RecentIds } from './recent-ids.ts'
 import { packEnvelope, releasePackBuffer, reservePackBuffer, unpackEnvelope } from './snapshot-envelope.ts'
-import type { ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
+import type { ConfChange, Entry, ForwardedProposal, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
 
 /** Carries messages between nodes. Best effort: Raft tolerates loss, duplication and reordering. */
 export interface Transport {
@@ -73,6 +74,8 @@ export interface RaftNodeOptions {
   readonly random?: () => number
   /** Default wait for proposals and reads. Default 10 s. */
   readonly timeoutMs?: number
+  /** A proposal forwarded to the leader (submit) and not applied here after this long is sent again. Default 1 s. */
+  readonly forwardResendMs?: number
 }
 
 export interface ProposeResult {
@@ -98,6 +101,16 @@ interface PendingProposal {
   readonly reject: (e: Error) => void
 }
 
+/** A caller's AbortSignal, polled every tick (see watch). */
+interface Watched {
+  readonly signal: AbortSignal
+  /** Still waiting (not settled): otherwise the watch is dropped. */
+  readonly pending: () => boolean
+  /** Stop waiting; false if it had settled meanwhile. */
+  readonly cancel: () => boolean
+  readonly reject: (e: Error) => void
+}
+
 interface PendingRead {
   readonly deadline: number
   readonly resolve: (index: number) => void
@@ -117,6 +130,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly proposals = new Map<number, PendingProposal>()
   private readonly reads = new Map<string, PendingRead>()
   private readonly waitingApply: PendingRead[] = []
+  private readonly watched = new Set<Watched>()
+  private readonly forwards = new Forwarder((entries) => { this.sendForwards(entries) })
+  /** The leader and term the pending forwards were last sent under. */
+  private forwardedTo: { leader: NodeId | null, term: number } = { leader: null, term: 0 }
   private readSeq = 0
   private readonly ids = new RecentIds()
   private lastSnapshotIndex = 0
@@ -196,6 +213,23 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return await this.track(at, opts.signal)
   }
 
+  /**
+   * Replicate `data` and apply it, from any node: proposed here when this node leads, else
+   * forwarded to the leader (forwarding.ts). Resolves once this node applied it, with the
+   * state machine's result here. The id is required: a forward is matched by it, and sent
+   * again after a loss. Fails with NotLeaderError only while no leader is known.
+   */
+  async submit (data: Uint8Array, opts: { id: string, signal?: AbortSignal }): Promise<ProposeResult> {
+    this.assertRunning()
+    if (this.core.role === 'leader') return await this.propose(data, opts)
+    if (this.core.leader === null) throw new NotLeaderError(null)
+    const { promise, resolve, reject } = withResolvers<ProposeResult>()
+    const f: Forward = { data, id: opts.id, deadline: this.deadline(), sentAt: performance.now(), resolve, reject }
+    this.forwards.add(f)
+    this.watch(opts.signal, () => this.forwards.has(f), () => this.forwards.cancel(f), reject)
+    return await promise
+  }
+
   async proposeConfChange (change: ConfChange, opts: { id?: string, signal?: AbortSignal } = {}): Promise<ProposeResult> {
     this.assertRunning()
     const at = this.core.proposeConfChange(change, opts.id)
@@ -215,11 +249,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const r: PendingRead = { deadline: this.deadline(), resolve, reject, index: -1 }
     this.reads.set(ctx, r)
     this.kick()
-    return await this.abortable(promise, opts.signal, () => {
+    this.watch(opts.signal, () => this.reads.get(ctx) === r || this.waitingApply.includes(r), () => {
       const i = this.waitingApply.indexOf(r)
       if (i >= 0) this.waitingApply.splice(i, 1)
       return this.reads.delete(ctx) || i >= 0
-    })
+    }, reject)
+    return await promise
   }
 
   transferLeadership (to: NodeId): void {
@@ -248,11 +283,29 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const p: PendingProposal = { term: at.term, deadline: this.deadline(), resolve, reject }
     this.proposals.set(at.index, p)
     this.kick()
-    return await this.abortable(promise, signal, () => {
+    this.watch(signal, () => this.proposals.get(at.index) === p, () => {
       if (this.proposals.get(at.index) !== p) return false
       this.proposals.delete(at.index)
       return true
-    })
+    }, reject)
+    return await promise
+  }
+
+  /** A batch of forwards to the current leader; proposed here if that is us; kept for a resend while no leader is known. */
+  private sendForwards (entries: ForwardedProposal[]): void {
+    if (!this.running) return
+    const { role, leader, term } = this.core
+    if (role === 'leader') {
+      try {
+        for (const e of entries) this.core.propose(e.data, e.id)
+      } catch {
+        // Refused (a transfer, a full queue): the resend timer tries again.
+      }
+      this.kick()
+      return
+    }
+    if (leader === null) return
+    this.opts.transport.send([{ type: 'propose', from: this.id, to: leader, term, entries }])
   }
 
   private deadline (): number {
@@ -262,30 +315,31 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   /**
    * The default timeout is a deadline checked on every tick (no timer per request: at tens of
    * thousands of proposals per second, per-request AbortSignals cost more than Raft itself).
-   * A caller's own signal is honoured too.
+   * A caller's own signal is polled on the same tick, for the same reason (an 'abort' listener
+   * per request cost more than the proposal): an abort takes effect within one tick.
    */
-  private async abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined, cancel: () => boolean): Promise<T> {
-    if (signal === undefined) return await promise
-    if (signal.aborted) {
-      cancel()
-      throw new RaftTimeoutError()
-    }
-    let onAbort!: () => void
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => { if (cancel()) reject(new RaftTimeoutError()) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    aborted.catch(() => {})
-    try {
-      return await Promise.race([promise, aborted])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+  private watch (signal: AbortSignal | undefined, pending: () => boolean, cancel: () => boolean, reject: (e: Error) => void): void {
+    if (signal === undefined) return
+    const w: Watched = { signal, pending, cancel, reject }
+    if (signal.aborted) this.abortWatched(w)
+    else this.watched.add(w)
+  }
+
+  private abortWatched (w: Watched): void {
+    if (w.cancel()) w.reject(new RaftTimeoutError())
   }
 
   /** Fail proposals and reads whose deadline passed. Proposals are kept in index order, so the oldest come first. */
   private expire (): void {
     const now = performance.now()
+    for (const w of this.watched) {
+      if (w.signal.aborted) {
+        this.watched.delete(w)
+        this.abortWatched(w)
+      } else if (!w.pending()) {
+        this.watched.delete(w)
+      }
+    }
     for (const [index, p] of this.proposals) {
       if (p.deadline > now) break
       this.proposals.delete(index)
@@ -302,6 +356,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.waitingApply.splice(i, 1)
       r.reject(new RaftTimeoutError())
     }
+    if (this.forwards.size > 0) this.forwards.tick(now, this.opts.forwardResendMs ?? 1_000, () => new RaftTimeoutError())
   }
 
   private onMessage (m: Message): void {
@@ -346,6 +401,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     while (this.running && this.core.hasReady()) {
       this.loopAgain = false
       const rd = this.core.ready()
+      if (this.forwards.size > 0) for (const e of rd.entries) if (e.id !== undefined) this.forwards.appended(e.id)
       if (rd.earlyMessages.length > 0) this.opts.transport.send(rd.earlyMessages)
       if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
         // Only new entries, a snapshot, or a new term or vote must be on disk before the
@@ -403,6 +459,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const byIndex = new Map<number, unknown>()
     toApply.forEach((e, i) => byIndex.set(e.index, results[i]))
     for (const e of rd.committedEntries) {
+      const f = e.id !== undefined && this.forwards.size > 0 ? this.forwards.take(e.id) : undefined
+      if (f !== undefined) {
+        const dup = outcome.get(e.index)?.duplicateOf
+        f.resolve({ index: e.index, result: byIndex.get(e.index), ...(dup !== undefined ? { duplicateOf: dup } : {}) })
+      }
       const p = this.proposals.get(e.index)
       if (p === undefined) continue
       this.proposals.delete(e.index)
@@ -468,6 +529,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.leader = leader
       this.emit('leader:change', leader, term)
     }
+    if (leader !== null && (leader !== this.forwardedTo.leader || term !== this.forwardedTo.term)) {
+      this.forwardedTo = { leader, term }
+      // What the old leader (or term) had not committed may be lost; copies of what it had are skipped by id.
+      if (this.forwards.size > 0) this.forwards.resendAll(performance.now())
+    }
   }
 
   private async maybeSnapshot (): Promise<void> {
@@ -512,6 +578,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.reads.clear()
     for (const r of this.waitingApply) r.reject(err)
     this.waitingApply.length = 0
+    this.forwards.failAll(err)
+    this.watched.clear()
   }
 }
 

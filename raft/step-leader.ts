@@ -35,6 +35,13 @@ export function stepLeader (r: RaftCore, m: Message): void {
     case 'read-index':
       r.readOnly.request(r, m.ctx, m.from)
       break
+    case 'propose':
+      // Appended as our own proposals. One refused (a transfer under way, too many
+      // uncommitted entries) is dropped with the rest: the follower sends them again.
+      try {
+        for (const e of m.entries) r.propose(e.data, e.id)
+      } catch {}
+      break
     default:
       break
   }

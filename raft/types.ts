@@ -144,6 +144,21 @@ export interface ReadIndexResponse extends MessageBase {
   readonly index: number
 }
 
+/** One proposal a follower forwards: the data and its proposal id. */
+export interface ForwardedProposal {
+  readonly data: Uint8Array
+  readonly id: string
+}
+
+/**
+ * A follower forwards its clients' proposals to the leader (etcd's MsgProp). Nothing answers
+ * it: the entries reach the sender's log like any other, where it matches them by id.
+ */
+export interface ProposeRequest extends MessageBase {
+  readonly type: 'propose'
+  readonly entries: readonly ForwardedProposal[]
+}
+
 export type Message =
   | VoteRequest | VoteResponse
   | AppendRequest | AppendResponse
@@ -151,6 +166,7 @@ export type Message =
   | SnapshotChunk | SnapshotResponse
   | TimeoutNow
   | ReadIndexRequest | ReadIndexResponse
+  | ProposeRequest
 
 export type MessageType = Message['type']
 

@@ -184,7 +184,7 @@ export class Agent {
       ...(this.created ? { bootstrap: [this.host.peerId] } : {})
     })
     this.raft.on('error', (err) => { this.log(`raft: ${err.message}`) })
-    this.backend = new AgentBackend({ raft: this.raft, rpc: this.rpc, reader: this.store, resultOf: (index) => this.store.resultOf(index) })
+    this.backend = new AgentBackend({ raft: this.raft, reader: this.store })
     this.book = new AddressBook(this.host, this.store, () => this.members(),
       async (peer, ids) => await this.rpc.call(peer, PEERS_METHOD, { peers: ids }, { signal: AbortSignal.timeout(2000) }) as Record<string, string[]>)
     for (const m of joinAnswer?.members ?? []) this.book.add(m.peerId, m.addresses)

@@ -1,10 +1,10 @@
 // The API's way into the cluster: writes go through Raft (proposed here when this agent
-// leads, forwarded to the leader over rpc otherwise) and answer after this agent's own
-// replica has applied them, so a client reads its own writes from the agent it talks to.
-// Every write carries a proposal id, so a retry after a lost answer applies once.
+// leads, forwarded to the leader on the Raft stream otherwise: RaftNode.submit) and answer
+// after this agent's own replica has applied them, so a client reads its own writes from the
+// agent it talks to. Every write carries a proposal id, so a retry after a lost answer applies
+// once. The rpc method below still serves forwards from agents that send them that way.
 
 import { randomUUID } from 'node:crypto'
-import type { Rpc } from '../../net/index.ts'
 import type { RaftNode } from '../../raft/node.ts'
 import type { ApiBackend } from '../api/backend.ts'
 import { encodeCommand } from '../store/object-store.ts'
@@ -37,23 +37,16 @@ export function isRetryable (err: unknown): boolean {
 
 export interface AgentBackendComponents {
   raft: RaftNode
-  rpc: Rpc
   reader: ObjectReader
-  /** The local replica's result of applying the entry at an index, while it still remembers it. */
-  resultOf: (index: number) => ApplyResult | undefined
 }
 
 export class AgentBackend implements ApiBackend {
   readonly reader: ObjectReader
   private readonly raft: RaftNode
-  private readonly rpc: Rpc
-  private readonly resultOf: (index: number) => ApplyResult | undefined
 
   constructor (c: AgentBackendComponents, private readonly defaultTimeoutMs = 30_000) {
     this.raft = c.raft
-    this.rpc = c.rpc
     this.reader = c.reader
-    this.resultOf = c.resultOf
   }
 
   now (): string { return new Date().toISOString() }
@@ -81,18 +74,9 @@ export class AgentBackend implements ApiBackend {
   }
 
   private async proposeAnywhere (data: Uint8Array, id: string, signal: AbortSignal): Promise<ForwardedResult> {
-    if (this.raft.isLeader) {
-      const r = await this.raft.propose(data, { id, signal })
-      return { index: r.index, result: r.result as ApplyResult | undefined }
-    }
-    const leader = this.raft.leaderId
-    if (leader === null) throw Object.assign(new Error('No leader is known right now'), { name: 'NotLeaderError' })
-    const r = await this.rpc.call(leader, PROPOSE_METHOD, { data, id }, { signal }) as ForwardedResult
-    await this.reader.waitForIndex(r.index, signal)
-    if (r.result !== undefined || r.duplicateOf !== undefined) return r
-    // Undefined only if this replica jumped past the entry (a snapshot): then it reads as a duplicate.
-    const result = this.resultOf(r.index)
-    return result === undefined ? { index: r.index } : { index: r.index, result }
+    const r = await this.raft.submit(data, { id, signal })
+    // A duplicate (a retry whose first copy applied) carries no result: afterDuplicate reads it.
+    return r.duplicateOf !== undefined ? { index: r.index, duplicateOf: r.duplicateOf } : { index: r.index, result: r.result as ApplyResult | undefined }
   }
 
   /** Run `fn` until it succeeds, the error is not retryable, or the signal fires. */

@@ -58,6 +58,7 @@ export function sendError (res: ServerResponse, err: ApiError): void {
 
 /** `dryRun=All` means validate and answer without writing; any other value is refused. */
 export function isDryRun (ctx: RequestContext): boolean {
+  if (ctx.url.search === '') return false // without touching searchParams (built on first use)
   const values = ctx.url.searchParams.getAll('dryRun')
   if (values.length === 0) return false
   if (values.every(v => v === 'All')) return true

@@ -25,7 +25,8 @@ export async function createObject (ctx: RequestContext): Promise<void> {
   const generated = (bound.metadata.name === undefined || bound.metadata.name === '') && typeof bound.metadata.generateName === 'string'
   const dryRun = isDryRun(ctx)
   for (let attempt = 1; ; attempt++) {
-    const obj = prepareCreate(structuredClone(bound), ctx.route.kind, { uid: ctx.backend.newUid(), creationTimestamp: ctx.backend.now() })
+    // A copy only when a taken generated name may send us round again.
+    const obj = prepareCreate(generated ? structuredClone(bound) : bound, ctx.route.kind, { uid: ctx.backend.newUid(), creationTimestamp: ctx.backend.now() })
     if (dryRun) {
       sendJson(ctx.res, 201, obj)
       return

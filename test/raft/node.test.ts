@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NotLeaderError } from '../../raft/errors.ts'
+import { NotLeaderError, RaftTimeoutError } from '../../raft/errors.ts'
 import { LevelLogStore } from '../../raft/level-log-store.ts'
 import type { LogStore } from '../../raft/log-store.ts'
 import { MemoryLogStore } from '../../raft/memory-log-store.ts'
@@ -43,7 +43,7 @@ describe('RaftNode (driver over the core)', () => {
     for (const id of ids) {
       const sm = new ListMachine()
       const store = stores?.get(id) ?? new MemoryLogStore()
-      const node = new RaftNode({ id, store, transport: net.transport(), stateMachine: sm, tickMs: 5, bootstrap: ids, snapshotEvery: opts.snapshotEvery ?? 10_000, snapshotRetain: 5 })
+      const node = new RaftNode({ id, store, transport: net.transport(), stateMachine: sm, tickMs: 5, forwardResendMs: 20, bootstrap: ids, snapshotEvery: opts.snapshotEvery ?? 10_000, snapshotRetain: 5 })
       await node.start()
       out.set(id, { node, sm, store })
       cleanup.push(async () => { await node.stop() })
@@ -52,6 +52,14 @@ describe('RaftNode (driver over the core)', () => {
   }
 
   const leaderOf = (c: Map<string, Member>): Member | undefined => [...c.values()].find((m) => m.node.isLeader)
+
+  /** Three nodes that all know the leader. */
+  async function settled (): Promise<{ net: MemoryNetwork, c: Map<string, Member>, leader: Member, follower: Member }> {
+    const net = new MemoryNetwork()
+    const c = await cluster(['a', 'b', 'c'], net)
+    await until(() => leaderOf(c) !== undefined && [...c.values()].every((m) => m.node.leaderId !== null))
+    return { net, c, leader: leaderOf(c)!, follower: [...c.values()].find((m) => !m.node.isLeader)! }
+  }
 
   it('replicates proposals to every node and resolves with the apply result', async () => {
     const net = new MemoryNetwork()
@@ -71,6 +79,39 @@ describe('RaftNode (driver over the core)', () => {
     const follower = [...c.values()].find((m) => !m.node.isLeader)!
     await expect(follower.node.propose(enc('x'))).rejects.toThrow(NotLeaderError)
     await expect(follower.node.propose(enc('x'))).rejects.toMatchObject({ leader: leaderOf(c)!.node.id })
+  })
+
+  it('submit on a follower forwards to the leader and resolves once the follower applied it, with its own result', async () => {
+    const { leader, follower } = await settled()
+    const results = await Promise.all(['x', 'y'].map(async (v, i) => await follower.node.submit(enc(v), { id: `f-${i}` })))
+    expect(results.map((r) => r.result)).toEqual([1, 2])
+    // Resolved by the follower's own apply: its replica has both at that moment.
+    expect(follower.sm.items).toEqual(['x', 'y'])
+    await until(() => leader.sm.items.length === 2)
+    expect(leader.sm.items).toEqual(['x', 'y'])
+  })
+
+  it('a forward lost on the way is sent again and applied once', async () => {
+    const { net, c, leader, follower } = await settled()
+    net.cutLink(follower.node.id, leader.node.id)
+    const pending = follower.node.submit(enc('x'), { id: 'lost-1' })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    net.heal()
+    const r = await pending
+    expect(r.result).toBe(1)
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 1))
+    await leader.node.propose(enc('y'))
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 2))
+    for (const m of c.values()) expect(m.sm.items).toEqual(['x', 'y'])
+  })
+
+  it('submit rejects with RaftTimeoutError once its signal aborts', async () => {
+    const { net, leader, follower } = await settled()
+    net.cutLink(follower.node.id, leader.node.id)
+    const controller = new AbortController()
+    const pending = follower.node.submit(enc('x'), { id: 'gone-1', signal: controller.signal })
+    controller.abort()
+    await expect(pending).rejects.toThrow(RaftTimeoutError)
   })
 
   it('a retried proposal id is applied once', async () => {

@@ -75,5 +75,7 @@ export function formatMessage (m: Message): string {
       return `${head} ctx=${m.ctx}`
     case 'read-index-resp':
       return `${head} ctx=${m.ctx} index=${m.index}`
+    case 'propose':
+      return `${head} ids=${m.entries.map((e) => e.id).join(',')}`
   }
 }

@@ -187,6 +187,11 @@ describe('request bodies', () => {
     const fromYaml = await call('POST', '/api/v1/namespaces/default/pods', yaml, { 'Content-Type': 'application/yaml' })
     expect(fromYaml.status).toBe(201)
     expect(Object.keys(fromYaml.body)).not.toContain('__proto__')
+    // The key spelled with a JSON escape is the same key.
+    const escaped = '{"metadata": {"name": "r", "labels": {"\\u005f_proto__": "x", "app": "y"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}'
+    const fromEscaped = await call('POST', '/api/v1/namespaces/default/pods', escaped, { 'Content-Type': 'application/json' })
+    expect(fromEscaped.status).toBe(201)
+    expect(fromEscaped.body.metadata.labels).toEqual({ app: 'y' })
   })
 
   it('answers 415 for a body type it does not read', async () => {
