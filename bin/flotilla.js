@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 // The `flotilla` executable: runs the compiled bundle (dist/flotilla.js, see bin/build.js),
 // rebuilding it first when any source changed since it was built, so it never runs stale
 // code. If the build fails (a syntax error, a read-only checkout), it says so in one line on
@@ -6,6 +6,10 @@
 // The polyfill is loaded before the CLI: the bundle's imports of libp2p are evaluated before
 // any code inside the bundle runs. FLOTILLA_SOURCE_MAPS=1 (or FLOTILLA_DEBUG) maps stack
 // traces to the TypeScript sources.
+//
+// The first line starts an agent run by hand with the memory settings every launcher gives
+// agents (src/agent/agent-launch.ts; a test keeps the two the same). `node bin/flotilla.js`
+// skips it: launchers that run it that way pass the settings themselves.
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
