@@ -9,9 +9,10 @@
 //   freed memory in an arena is rarely returned to the system; two arenas hold the same work.
 //   MALLOC_ARENA_MAX is read by glibc when the process starts, so it must be in the
 //   environment the agent is started with.
+// - --expose-gc lets the agent collect a load's garbage once it is idle (idle-gc.ts).
 
 /** Node options for an agent process, before the script. */
-export const AGENT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4']
+export const AGENT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc']
 
 /** Environment variables an agent process starts with (a value already set in the environment wins). */
 export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
