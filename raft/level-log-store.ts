@@ -156,8 +156,7 @@ export class LevelLogStore implements LogStore {
       const file = snapshotFileName(record.meta.index)
       await writeSnapshotFile(this.dir, file, record.data)
       const ref = snapshotFileRef(file, record.data)
-      const op = put(levelLogKeys.snapshot, encodeSnapshot(snapshot, ref))
-      await db.put(op.key, (op as { value: Uint8Array }).value, { sync: true })
+      await db.put(levelLogKeys.snapshot, seal(encodeSnapshot(snapshot, ref)), { sync: true })
       this.durableSnapshot = { index: record.meta.index, ref }
       await removeSnapshotFilesExcept(this.dir, file)
       return snapshot
@@ -209,7 +208,8 @@ export class LevelLogStore implements LogStore {
       for (let i = end + 1; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
       last = end
     }
-    const sync = options.sync ?? true
+    // A snapshot always syncs: once its record is written, the file of the one before is removed.
+    const sync = (options.sync ?? true) || update.snapshot !== undefined
     if (update.hardState !== undefined) {
       const op = put(levelLogKeys.hardState, encodeHardState(update.hardState))
       if (!sync && ops.length === 0) return this.defer(op)
@@ -387,11 +387,16 @@ export class LevelLogStore implements LogStore {
 const packr = new Packr({ useRecords: false })
 
 function put (key: Uint8Array, record: unknown): Op {
+  return { type: 'put', key, value: seal(record) }
+}
+
+/** A record as stored: its CRC-32, then its msgpack bytes. */
+function seal (record: unknown): Uint8Array {
   const payload = packr.pack(record)
   const value = Buffer.allocUnsafe(4 + payload.length)
   value.writeUInt32BE(crc32(payload), 0)
   value.set(payload, 4)
-  return { type: 'put', key, value }
+  return value
 }
 
 function del (key: Uint8Array): Op {
