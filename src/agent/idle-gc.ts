@@ -21,7 +21,11 @@ export interface IdleCollectorOptions {
   readonly utilization: () => number
   /** The loop counts as idle below this utilization. Default 0.1. */
   readonly idleBelow?: number
-  /** Consecutive idle checks before collecting. Default 2. */
+  /**
+   * Consecutive idle checks before collecting. Default 6 (30 s at the default interval): a
+   * collection between bursts of work made the next burst slower (V8 sizes the heap from
+   * what it just found live), so only a long quiet spell counts.
+   */
   readonly idleChecks?: number
   /** Growth since the last collection worth collecting for. Default 16 MiB. */
   readonly growthBytes?: number
@@ -44,7 +48,7 @@ export class IdleCollector {
     const memory = this.opts.memory()
     this.floor = Math.min(this.floor, memory)
     this.idleFor = busy ? 0 : this.idleFor + 1
-    if (this.idleFor < (this.opts.idleChecks ?? 2) || memory - this.floor < (this.opts.growthBytes ?? 16 * 2 ** 20)) return
+    if (this.idleFor < (this.opts.idleChecks ?? 6) || memory - this.floor < (this.opts.growthBytes ?? 16 * 2 ** 20)) return
     this.opts.gc()
     this.collections++
     this.floor = this.opts.memory()

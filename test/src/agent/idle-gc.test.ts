@@ -8,6 +8,7 @@ function fakeProcess (): { memory: number, live: number, utilization: number, co
   const p = { memory: 50 * MIB, live: 50 * MIB, utilization: 0, collector: undefined as unknown as IdleCollector }
   p.collector = new IdleCollector({
     gc: () => { p.memory = p.live },
+    idleChecks: 2,
     memory: () => p.memory,
     utilization: () => p.utilization
   })
