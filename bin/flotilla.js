@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --expose-gc
 // The `flotilla` executable: runs the compiled bundle (dist/flotilla.js, see bin/build.js),
 // rebuilding it first when any source changed since it was built, so it never runs stale
 // code. If the build fails (a syntax error, a read-only checkout), it says so in one line on
@@ -6,6 +6,10 @@
 // The polyfill is loaded before the CLI: the bundle's imports of libp2p are evaluated before
 // any code inside the bundle runs. FLOTILLA_SOURCE_MAPS=1 (or FLOTILLA_DEBUG) maps stack
 // traces to the TypeScript sources.
+//
+// The first line starts an agent run by hand with the memory settings every launcher gives
+// agents (src/agent/agent-launch.ts; a test keeps the two the same). `node bin/flotilla.js`
+// skips it: launchers that run it that way pass the settings themselves.
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -39,6 +43,13 @@ function ensureBundle () {
   }
 }
 
+// msgpackr's native string extractor decodes a run of short strings as one string and hands
+// out slices of it: every string of a decoded object (a stored object's uid, timestamps,
+// values) then keeps the whole message's bytes alive as a string, ~300 bytes per stored
+// object. Its JavaScript decoder makes strings of their own, and is as fast here. Read by
+// msgpackr when it loads, so before the bundle is imported.
+process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true'
+
 async function loadMain () {
   const problem = ensureBundle()
   if (problem === null) {
@@ -56,6 +67,17 @@ async function loadMain () {
   register()
   await import('../polyfill.ts')
   return (await import('../src/cli/main.ts')).main
+}
+
+// FLOTILLA_MEMORY_LOG=SECONDS: a line on stderr every SECONDS with where the memory is
+// (V8 heap, ArrayBuffers, the rest of RSS is native: LevelDB, malloc, code), for profiling.
+const memoryLogSeconds = Number(process.env.FLOTILLA_MEMORY_LOG ?? 0)
+if (memoryLogSeconds > 0) {
+  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1)
+  setInterval(() => {
+    const m = process.memoryUsage()
+    process.stderr.write(`memory: rss ${mib(m.rss)} MiB, V8 heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)}, external ${mib(m.external)} (ArrayBuffers ${mib(m.arrayBuffers)})\n`)
+  }, memoryLogSeconds * 1000).unref()
 }
 
 const main = await loadMain()

@@ -1,7 +1,7 @@
 // The core's public shapes: its options, the state it starts from, the Ready it hands out,
 // and its status. Kept apart from core.ts so the state machine file holds only behaviour.
 
-import type { Entry, HardState, Message, NodeId, ReadState, Role, Snapshot } from './types.ts'
+import type { Entry, HardState, Message, NodeId, ReadState, Role, Snapshot, SnapshotMeta } from './types.ts'
 
 export interface RaftOptions {
   /** This node's id. */
@@ -55,6 +55,30 @@ export interface Ready {
   /** May be sent before persisting completes. */
   readonly earlyMessages: Message[]
   readonly readStates: ReadState[]
+  /**
+   * InstallSnapshot chunks to send whose bytes the core does not hold (releaseSnapshotData):
+   * read each from the log store and hand it to sendSnapshotChunkData. One may be dropped
+   * (a read that fails): the transfer's resend timer asks again.
+   */
+  readonly snapshotReads: SnapshotRead[]
+}
+
+/** A chunk of the held snapshot for the driver to read from the log store. */
+export interface SnapshotRead {
+  readonly to: NodeId
+  readonly index: number
+  readonly offset: number
+  readonly length: number
+}
+
+/**
+ * The latest snapshot the node holds, to send to followers: its bytes in memory, or (after
+ * releaseSnapshotData, once the store has them) only their size.
+ */
+export interface HeldSnapshot {
+  readonly meta: SnapshotMeta
+  readonly size: number
+  data: Uint8Array | null
 }
 
 export interface ProgressStatus {

@@ -25,9 +25,9 @@ import { stepCandidate } from './step-candidate.ts'
 import { handleAppend, handleHeartbeat, handleSnapshotChunk, stepFollower } from './step-follower.ts'
 import { stepLeader } from './step-leader.ts'
 import type { ConfChange, Entry, HardState, Message, NodeId, ReadState, Role, Snapshot, SnapshotChunk } from './types.ts'
-import type { ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SoftState } from './core-types.ts'
+import type { HeldSnapshot, ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SnapshotRead, SoftState } from './core-types.ts'
 
-export type { ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SoftState } from './core-types.ts'
+export type { HeldSnapshot, ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SnapshotRead, SoftState } from './core-types.ts'
 
 interface IncomingSnapshot {
   readonly meta: SnapshotChunk['meta']
@@ -59,8 +59,10 @@ export class RaftCore {
   pendingConfIndex = 0
   /** Leader only: the voter leadership is being handed to. */
   leadTransferee: NodeId | null = null
-  /** Latest snapshot this node holds with its data (taken locally or received), to send to followers. */
-  snapshot: Snapshot | null
+  /** Latest snapshot this node holds (taken locally or received), to send to followers. */
+  snapshot: HeldSnapshot | null
+  /** Chunks of `snapshot` to read from the log store, handed out in the next Ready. */
+  snapshotReads: SnapshotRead[] = []
   incomingSnapshot: IncomingSnapshot | null = null
   /** A snapshot received from the leader, waiting to be handed out in ready(). */
   pendingSnapshot: Snapshot | null = null
@@ -103,7 +105,7 @@ export class RaftCore {
     assert(this.heartbeatTick > 0 && this.electionTick > this.heartbeatTick, 'electionTick > heartbeatTick > 0')
 
     const snap = state.snapshot
-    this.snapshot = snap
+    this.snapshot = snap === null ? null : { meta: snap.meta, size: snap.data.length, data: snap.data }
     this.log = new RaftLog(snap?.meta.index ?? 0, snap?.meta.term ?? 0, [...state.entries], state.hardState.commit)
     this.term = state.hardState.term
     this.vote = state.hardState.vote
@@ -236,9 +238,29 @@ export class RaftCore {
     const term = this.log.term(index)
     assert(term !== undefined, `term of applied index ${index} is known`)
     const snap: Snapshot = { meta: { index, term, conf: this.membership.toConfState() }, data }
-    this.snapshot = snap
+    this.snapshot = { meta: snap.meta, size: data.length, data }
     this.log.compact(index, term, Math.min(throughIndex, this.log.stable))
     return snap
+  }
+
+  /**
+   * The log store holds the snapshot at `index` durably: let go of its bytes. Chunks for
+   * followers are then read from the store (Ready.snapshotReads → sendSnapshotChunkData).
+   */
+  releaseSnapshotData (index: number): void {
+    if (this.snapshot?.meta.index === index) this.snapshot.data = null
+  }
+
+  /**
+   * A chunk the driver read for Ready.snapshotReads: send it, unless the transfer moved on
+   * meanwhile (another offset, a newer snapshot, leadership lost).
+   */
+  sendSnapshotChunkData (to: NodeId, index: number, offset: number, chunk: Uint8Array): void {
+    const pr = this.progress.get(to)
+    const snap = this.snapshot
+    if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot' || pr.snapshot === null || snap === null) return
+    if (snap.meta.index !== index || pr.snapshot.index !== index || pr.snapshot.offset !== offset) return
+    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta: snap.meta, offset, chunk, done: offset + chunk.length >= snap.size })
   }
 
   // ---- outputs ---------------------------------------------------------------------------
@@ -246,7 +268,7 @@ export class RaftCore {
   hasReady (): boolean {
     if (this.outstanding !== null) return false
     if (this.role === 'leader' && this.needsBroadcast) return true
-    return this.msgs.length > 0 || this.readStates.length > 0 || this.pendingSnapshot !== null ||
+    return this.msgs.length > 0 || this.readStates.length > 0 || this.snapshotReads.length > 0 || this.pendingSnapshot !== null ||
       this.log.stable < this.log.lastIndex() || this.log.commit > this.applied ||
       !sameHard(this.hardState(), this.prevHard) || !sameSoft(this.softState(), this.prevSoft)
   }
@@ -270,10 +292,12 @@ export class RaftCore {
       committedEntries,
       messages: early ? [] : this.msgs,
       earlyMessages: early ? this.msgs : [],
-      readStates: this.readStates
+      readStates: this.readStates,
+      snapshotReads: this.snapshotReads
     }
     this.msgs = []
     this.readStates = []
+    this.snapshotReads = []
     this.prevHard = hard
     this.prevSoft = soft
     this.pendingSnapshot = null

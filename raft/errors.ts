@@ -77,3 +77,11 @@ export class RaftTimeoutError extends Error {
 export class TransferTargetError extends Error {
   override readonly name = 'TransferTargetError'
 }
+
+/** Thrown by LogStore.readSnapshot for a snapshot that a newer one has replaced: send from the newer one. */
+export class SnapshotGoneError extends Error {
+  override readonly name = 'SnapshotGoneError'
+  constructor (readonly index: number, readonly current: number | null) {
+    super(`The snapshot at index ${index} is no longer stored (${current === null ? 'none is' : `the one at ${current} is`}): send the current one instead`)
+  }
+}

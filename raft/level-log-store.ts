@@ -3,8 +3,12 @@
 // (group commit), in call order, so later updates win.
 //
 // Layout: entries under "e" + 8-byte big-endian index (so keys sort by index); the hard
-// state, the snapshot and the first-index marker (the compaction point + 1) under their own
-// keys. Every value is a CRC-32 (4 bytes, big-endian) of the msgpack payload that follows.
+// state, the snapshot record and the first-index marker (the compaction point + 1) under their
+// own keys. Every value is a CRC-32 (4 bytes, big-endian) of the msgpack payload that follows.
+// The snapshot's bytes live in a file of their own in the same directory (snapshot-file.ts);
+// its record holds the metadata and the file's name, size and CRC-32, and is written only
+// after the file is durable. A record of the older format (bytes inline) is still read, and
+// moved to a file on load.
 //
 // load() accepts a damaged run at the very end of the log above the commit index (a torn
 // tail, never acknowledged): it drops it, reports it through onWarning and removes it from
@@ -16,10 +20,11 @@
 import { Level } from 'level'
 import { Packr } from 'msgpackr'
 import { crc32 } from './crc32.ts'
-import { CorruptLogError, LogLockedError } from './errors.ts'
+import { CorruptLogError, LogLockedError, SnapshotGoneError } from './errors.ts'
 import { checkCompaction, checkEntries } from './memory-log-store.ts'
+import { readSnapshotFile, readSnapshotRange, removeSnapshotFile, removeSnapshotFilesExcept, snapshotFileName, snapshotFileRef, writeSnapshotFile, type SnapshotFileRef } from './snapshot-file.ts'
 import { EMPTY_HARD_STATE } from './types.ts'
-import type { ConfChange, Entry, HardState, Snapshot } from './types.ts'
+import type { ConfChange, Entry, HardState, Snapshot, SnapshotMeta } from './types.ts'
 import type { LogStore, LogUpdate, PersistedState } from './log-store.ts'
 
 export interface LevelLogStoreOptions {
@@ -51,6 +56,8 @@ const DEFERRED_HARD_STATE_MS = 200
 
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 interface Waiter { resolve: () => void, reject: (err: Error) => void }
+/** A snapshot whose record is in a queued batch: the batch waits for its file. */
+interface QueuedSnapshot { readonly index: number, readonly ref: SnapshotFileRef, readonly written: Promise<Error | null> }
 
 export class LevelLogStore implements LogStore {
   /** Synced batches written so far; fewer than save() calls when group commit coalesced them. */
@@ -68,6 +75,10 @@ export class LevelLogStore implements LogStore {
   private snapshotIndex: number | null = null
   private queue: Op[] = []
   private waiters: Waiter[] = []
+  /** Snapshots whose records are in `queue`, in order. */
+  private queuedSnapshots: QueuedSnapshot[] = []
+  /** The snapshot whose record is on disk (its file is complete). */
+  private durableSnapshot: { readonly index: number, readonly ref: SnapshotFileRef } | null = null
   /** Some queued update asked for durability: the next batch is synced. */
   private queueSync = false
   private flushing: Promise<void> | null = null
@@ -101,7 +112,8 @@ export class LevelLogStore implements LogStore {
 
   private async read (db: Level<Uint8Array, Uint8Array>): Promise<PersistedState> {
     const hardState = await this.readMeta(db, levelLogKeys.hardState, 'hard state', decodeHardState) ?? EMPTY_HARD_STATE
-    const snapshot = await this.readMeta(db, levelLogKeys.snapshot, 'snapshot', decodeSnapshot) ?? null
+    const record = await this.readMeta(db, levelLogKeys.snapshot, 'snapshot', decodeSnapshot) ?? null
+    const snapshot = record === null ? null : await this.snapshotOf(db, record)
     // No marker: nothing was compacted yet (a compaction through an index below the log writes none).
     const firstIndex = await this.readMeta(db, levelLogKeys.firstIndex, 'first-index marker', decodeFirstIndex) ?? 1
 
@@ -137,6 +149,43 @@ export class LevelLogStore implements LogStore {
     return { hardState, snapshot, entries }
   }
 
+  /** The snapshot a record describes, its bytes read from its file (or moved to one, for a record of the older format). */
+  private async snapshotOf (db: Level<Uint8Array, Uint8Array>, record: SnapshotRecord): Promise<Snapshot> {
+    if ('data' in record) {
+      const snapshot: Snapshot = { meta: record.meta, data: record.data }
+      const file = snapshotFileName(record.meta.index)
+      await writeSnapshotFile(this.dir, file, record.data)
+      const ref = snapshotFileRef(file, record.data)
+      await db.put(levelLogKeys.snapshot, seal(encodeSnapshot(snapshot, ref)), { sync: true })
+      this.durableSnapshot = { index: record.meta.index, ref }
+      await removeSnapshotFilesExcept(this.dir, file)
+      return snapshot
+    }
+    const data = await readSnapshotFile(this.dir, record.ref)
+    if (typeof data === 'string') throw this.corrupt(`the snapshot at index ${record.meta.index} is damaged: ${data}`)
+    this.durableSnapshot = { index: record.meta.index, ref: record.ref }
+    // Files of snapshots that were superseded, or half written when the agent stopped.
+    await removeSnapshotFilesExcept(this.dir, record.ref.file)
+    return { meta: record.meta, data }
+  }
+
+  /**
+   * `length` bytes at `offset` of the stored snapshot at `index` (fewer at its end), read from
+   * its file. Throws SnapshotGoneError once a newer snapshot has replaced it.
+   */
+  async readSnapshot (index: number, offset: number, length: number): Promise<Uint8Array> {
+    this.assertLoaded()
+    const held = this.durableSnapshot
+    if (held === null || held.index !== index) throw new SnapshotGoneError(index, held?.index ?? null)
+    try {
+      return await readSnapshotRange(this.dir, held.ref, offset, length)
+    } catch (err) {
+      // Replaced (and its file removed) while reading.
+      if (this.durableSnapshot?.index !== index) throw new SnapshotGoneError(index, this.durableSnapshot?.index ?? null)
+      throw err
+    }
+  }
+
   async save (update: LogUpdate, options: { sync?: boolean } = {}): Promise<void> {
     this.assertLoaded()
     const ops: Op[] = []
@@ -145,20 +194,22 @@ export class LevelLogStore implements LogStore {
     let snapshotIndex = this.snapshotIndex
     if (update.snapshot !== undefined) {
       snapshotIndex = update.snapshot.meta.index
-      ops.push(put(levelLogKeys.snapshot, encodeSnapshot(update.snapshot)))
       ops.push(put(levelLogKeys.firstIndex, { firstIndex: snapshotIndex + 1 }))
       for (let i = first; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
       first = snapshotIndex + 1
       last = snapshotIndex
     }
     const entries = update.entries === undefined ? [] : checkEntries(update.entries, first, last)
+    // Only once every check passed: a rejected save writes no file.
+    if (update.snapshot !== undefined) ops.unshift(this.queueSnapshot(update.snapshot))
     const end = entries.at(-1)?.index
     if (end !== undefined) {
       for (const entry of entries) ops.push(put(levelLogKeys.entry(entry.index), encodeEntry(entry)))
       for (let i = end + 1; i <= last; i++) ops.push(del(levelLogKeys.entry(i)))
       last = end
     }
-    const sync = options.sync ?? true
+    // A snapshot always syncs: once its record is written, the file of the one before is removed.
+    const sync = (options.sync ?? true) || update.snapshot !== undefined
     if (update.hardState !== undefined) {
       const op = put(levelLogKeys.hardState, encodeHardState(update.hardState))
       if (!sync && ops.length === 0) return this.defer(op)
@@ -188,7 +239,7 @@ export class LevelLogStore implements LogStore {
   async compact (snapshot: Snapshot, throughIndex: number): Promise<void> {
     this.assertLoaded()
     if (!checkCompaction(snapshot, throughIndex, this.snapshotIndex, this.lastIndex)) return await this.enqueue([], true)
-    const ops: Op[] = [put(levelLogKeys.snapshot, encodeSnapshot(snapshot))]
+    const ops: Op[] = [this.queueSnapshot(snapshot)]
     const from = this.firstIndex
     if (throughIndex >= this.firstIndex) {
       ops.push(put(levelLogKeys.firstIndex, { firstIndex: throughIndex + 1 }))
@@ -205,6 +256,19 @@ export class LevelLogStore implements LogStore {
         .then(async () => { await db?.clear({ gte: levelLogKeys.entry(0), lt: levelLogKeys.entry(throughIndex + 1) }) })
         .catch(() => {})
     }
+  }
+
+  /**
+   * Start writing the snapshot's file now; the record returned goes into the next batch, which
+   * waits for the file (flush). Snapshots are written in call order, like every other update.
+   */
+  private queueSnapshot (snapshot: Snapshot): Op {
+    const file = snapshotFileName(snapshot.meta.index)
+    const ref = snapshotFileRef(file, snapshot.data)
+    // Settled with the error instead of rejected: nothing awaits it until its batch is written.
+    const written = writeSnapshotFile(this.dir, file, snapshot.data).then(() => null, (err: unknown) => err as Error)
+    this.queuedSnapshots.push({ index: snapshot.meta.index, ref, written })
+    return put(levelLogKeys.snapshot, encodeSnapshot(snapshot, ref))
   }
 
   /** Waits for queued saves to be written, then closes the db. Closing twice is fine. */
@@ -253,10 +317,16 @@ export class LevelLogStore implements LogStore {
       const ops = this.queue
       const waiters = this.waiters
       const sync = this.queueSync
+      const snapshots = this.queuedSnapshots
       this.queue = []
       this.waiters = []
       this.queueSync = false
+      this.queuedSnapshots = []
       try {
+        for (const { written } of snapshots) {
+          const err = await written
+          if (err !== null) throw err
+        }
         if (ops.length > 0) {
           // A chained batch: the same atomic write as db.batch(ops), at a fraction of the CPU.
           const batch = this.db!.batch()
@@ -268,15 +338,26 @@ export class LevelLogStore implements LogStore {
           this.batchesWritten++
           if (sync) this.syncedBatches++
         }
+        for (const { index, ref } of snapshots) this.replaceDurableSnapshot(index, ref)
         for (const waiter of waiters) waiter.resolve()
       } catch (err) {
         this.failure = new Error(`Writing the Raft log in ${this.dir} failed (${(err as Error).message}): what is on disk is unknown, restart the agent`, { cause: err })
         for (const waiter of [...waiters, ...this.waiters]) waiter.reject(this.failure)
         this.queue = []
         this.waiters = []
+        this.queuedSnapshots = []
       }
     }
     this.flushing = null
+  }
+
+  /** A newer snapshot record is on disk: the file of the one before is garbage. */
+  private replaceDurableSnapshot (index: number, ref: SnapshotFileRef): void {
+    const previous = this.durableSnapshot
+    this.durableSnapshot = { index, ref }
+    if (previous === null || previous.ref.file === ref.file) return
+    // After the sweeps queued before it; a crash leaves the file behind for load() to remove.
+    this.sweeping = (this.sweeping ?? Promise.resolve()).then(async () => { await removeSnapshotFile(this.dir, previous.ref.file) })
   }
 
   private async readMeta<T> (db: Level<Uint8Array, Uint8Array>, key: Uint8Array, what: string, decode: (value: unknown) => T | string): Promise<T | undefined> {
@@ -306,11 +387,16 @@ export class LevelLogStore implements LogStore {
 const packr = new Packr({ useRecords: false })
 
 function put (key: Uint8Array, record: unknown): Op {
+  return { type: 'put', key, value: seal(record) }
+}
+
+/** A record as stored: its CRC-32, then its msgpack bytes. */
+function seal (record: unknown): Uint8Array {
   const payload = packr.pack(record)
   const value = Buffer.allocUnsafe(4 + payload.length)
   value.writeUInt32BE(crc32(payload), 0)
   value.set(payload, 4)
-  return { type: 'put', key, value }
+  return value
 }
 
 function del (key: Uint8Array): Op {
@@ -382,18 +468,25 @@ function decodeHardState (value: unknown): HardState | string {
   return { term: value['term'], vote, commit: value['commit'] }
 }
 
-function encodeSnapshot (snapshot: Snapshot): Fields {
+/** A snapshot record as read: its bytes' file, or (older format) the bytes themselves. */
+type SnapshotRecord = { readonly meta: SnapshotMeta, readonly ref: SnapshotFileRef } | Snapshot
+
+function encodeSnapshot (snapshot: Snapshot, ref: SnapshotFileRef): Fields {
   const { index, term, conf } = snapshot.meta
-  return { meta: { index, term, conf: { voters: [...conf.voters], learners: [...conf.learners] } }, data: snapshot.data }
+  return { meta: { index, term, conf: { voters: [...conf.voters], learners: [...conf.learners] } }, file: ref.file, bytes: ref.bytes, crc: ref.crc }
 }
 
-function decodeSnapshot (value: unknown): Snapshot | string {
-  if (!isFields(value) || !(value['data'] instanceof Uint8Array) || !isFields(value['meta'])) return 'not a snapshot'
+function decodeSnapshot (value: unknown): SnapshotRecord | string {
+  if (!isFields(value) || !isFields(value['meta'])) return 'not a snapshot'
   const { index, term, conf } = value['meta']
   if (!isIndex(index) || !isIndex(term) || !isFields(conf) || !isNodeIds(conf['voters']) || !isNodeIds(conf['learners'])) {
     return 'its metadata is malformed'
   }
-  return { meta: { index, term, conf: { voters: conf['voters'], learners: conf['learners'] } }, data: new Uint8Array(value['data']) }
+  const meta: SnapshotMeta = { index, term, conf: { voters: conf['voters'], learners: conf['learners'] } }
+  if (value['data'] instanceof Uint8Array) return { meta, data: new Uint8Array(value['data']) }
+  const { file, bytes, crc } = value
+  if (typeof file !== 'string' || !/^snapshot-[\w-]+\.bin$/.test(file) || !isIndex(bytes) || !isIndex(crc)) return 'its file reference is malformed'
+  return { meta, ref: { file, bytes, crc } }
 }
 
 function decodeFirstIndex (value: unknown): number | string {

@@ -34,5 +34,11 @@ export interface LogStore {
   save(update: LogUpdate, options?: { sync?: boolean }): Promise<void>
   /** Store a snapshot the node took itself and drop entries with index <= throughIndex (throughIndex <= snapshot index). */
   compact(snapshot: Snapshot, throughIndex: number): Promise<void>
+  /**
+   * `length` bytes at `offset` of the durably stored snapshot at `index` (fewer at its end), so
+   * the node sends InstallSnapshot chunks without keeping the snapshot's bytes in memory.
+   * Throws SnapshotGoneError if the stored snapshot is another one.
+   */
+  readSnapshot(index: number, offset: number, length: number): Promise<Uint8Array>
   close(): Promise<void>
 }

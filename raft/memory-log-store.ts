@@ -6,6 +6,7 @@
 // Invariants: entries are contiguous and ascending; when non-empty,
 // entries[0].index === firstIndex; firstIndex - 1 is the last compaction point (0 at first).
 
+import { SnapshotGoneError } from './errors.ts'
 import { EMPTY_HARD_STATE } from './types.ts'
 import type { Entry, HardState, Snapshot } from './types.ts'
 import type { LogStore, LogUpdate, PersistedState } from './log-store.ts'
@@ -63,6 +64,12 @@ export class MemoryLogStore implements LogStore {
       this.entries = this.entries.slice(throughIndex + 1 - this.firstIndex)
       this.firstIndex = throughIndex + 1
     }
+  }
+
+  async readSnapshot (index: number, offset: number, length: number): Promise<Uint8Array> {
+    this.assertOpen()
+    if (this.snapshot?.meta.index !== index) throw new SnapshotGoneError(index, this.snapshot?.meta.index ?? null)
+    return this.snapshot.data.slice(offset, offset + length)
   }
 
   async close (): Promise<void> {

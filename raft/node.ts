@@ -10,11 +10,11 @@
 
 import { EventEmitter } from 'node:events'
 import { RaftCore, type RaftStatus, type Ready } from './core.ts'
-import { LeadershipLostError, NotLeaderError, RaftTimeoutError, StoppedError } from './errors.ts'
+import { LeadershipLostError, NotLeaderError, RaftTimeoutError, SnapshotGoneError, StoppedError } from './errors.ts'
 import type { LogStore } from './log-store.ts'
 import { Forwarder, type Forward } from './forwarding.ts'
 import { RecentIds } from './recent-ids.ts'
-import { packEnvelope, releasePackBuffer, reservePackBuffer, unpackEnvelope } from './snapshot-envelope.ts'
+import { packEnvelope, reservePackBuffer, unpackEnvelope } from './snapshot-envelope.ts'
 import type { ConfChange, Entry, ForwardedProposal, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
 
 /** Carries messages between nodes. Best effort: Raft tolerates loss, duplication and reordering. */
@@ -178,6 +178,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       ...pick(this.opts, ['electionTick', 'heartbeatTick', 'maxInflight', 'maxUncommittedEntries', 'snapshotChunkBytes', 'bootstrap']),
       applied
     }, { ...state, hardState })
+    // The store holds the snapshot: chunks for followers are read from it, not kept in memory.
+    if (state.snapshot !== null) this.core.releaseSnapshotData(snapIndex)
     // Ids of entries the state machine applied before the restart, past the snapshot.
     for (let i = snapIndex + 1; i <= this.core.applied; i++) {
       const e = this.core.log.entry(i)
@@ -421,10 +423,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       }
       if (!this.running) return
       if (rd.messages.length > 0) this.opts.transport.send(rd.messages)
+      this.readSnapshotChunks(rd)
       if (rd.snapshot !== null) {
         await this.restoreEnvelope(rd.snapshot)
         this.lastSnapshotIndex = rd.snapshot.meta.index
         this.bytesSinceSnapshot = 0
+        this.core.releaseSnapshotData(rd.snapshot.meta.index)
       }
       await this.applyEntries(rd)
       this.handleReadStates(rd)
@@ -432,6 +436,23 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.handleSoftState()
       this.releaseReads()
       await this.maybeSnapshot()
+    }
+  }
+
+  /**
+   * InstallSnapshot chunks come from the log store's copy of the snapshot (the core let go of
+   * its bytes). Off the loop: a read that fails or finds a newer snapshot sends nothing, and
+   * the core's resend timer asks again.
+   */
+  private readSnapshotChunks (rd: Ready): void {
+    for (const read of rd.snapshotReads) {
+      this.opts.store.readSnapshot(read.index, read.offset, read.length).then((chunk) => {
+        if (!this.running) return
+        this.core.sendSnapshotChunkData(read.to, read.index, read.offset, chunk)
+        this.kick()
+      }, (err: unknown) => {
+        if (!(err instanceof SnapshotGoneError) && this.running) this.emit('error', new Error(`Reading snapshot ${read.index} for ${read.to} failed: ${(err as Error).message}`, { cause: err }))
+      })
     }
   }
 
@@ -555,12 +576,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (snap === null) return
     this.lastSnapshotIndex = snap.meta.index
     this.bytesSinceSnapshot = 0
-    // The level store encodes the snapshot (with msgpackr) before its first await: one buffer
-    // for that, and let go of it right after (snapshot-envelope.ts).
-    reservePackBuffer(data.length + 4096)
-    const saving = this.opts.store.compact(snap, Math.min(through, snap.meta.index))
-    releasePackBuffer()
-    await saving
+    await this.opts.store.compact(snap, Math.min(through, snap.meta.index))
+    // Durable now: the core reads chunks for followers from the store instead of holding them.
+    this.core.releaseSnapshotData(snap.meta.index)
   }
 
   private async restoreEnvelope (snap: Snapshot, restoreStateMachine = true): Promise<void> {

@@ -75,9 +75,13 @@ export function sendSnapshotChunk (r: RaftCore, to: NodeId, pr: Progress, offset
     pr.becomeSnapshot(snap.meta.index, r.now)
     offset = 0
   }
-  const chunk = snap.data.subarray(offset, offset + r.snapshotChunkBytes)
-  const done = offset + chunk.length >= snap.data.length
-  r.send({ type: 'snapshot', from: r.id, to, term: r.term, meta: snap.meta, offset, chunk, done })
+  if (snap.data !== null) {
+    const chunk = snap.data.subarray(offset, offset + r.snapshotChunkBytes)
+    r.send({ type: 'snapshot', from: r.id, to, term: r.term, meta: snap.meta, offset, chunk, done: offset + chunk.length >= snap.size })
+  } else {
+    // The bytes are in the log store only: the driver reads the chunk and sends it (Ready.snapshotReads).
+    r.snapshotReads.push({ to, index: snap.meta.index, offset, length: Math.min(r.snapshotChunkBytes, snap.size - offset) })
+  }
   pr.snapshot.offset = offset
   pr.snapshot.sentAt = r.now
 }

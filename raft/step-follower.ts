@@ -121,7 +121,7 @@ export function handleSnapshotChunk (r: RaftCore, m: SnapshotChunk): void {
   const snap = { meta, data }
   r.log.restore(meta.index, meta.term)
   r.membership = new Membership(meta.conf)
-  r.snapshot = snap
+  r.snapshot = { meta, size: data.length, data }
   r.pendingSnapshot = snap
   // Sent after the snapshot is persisted (it travels in the Ready with it).
   r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: meta.index, hintIndex: 0, hintTerm: 0 })

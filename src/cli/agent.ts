@@ -4,6 +4,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Agent, type AgentOptions } from '../agent/agent.ts'
+import { startIdleCollector } from '../agent/idle-gc.ts'
 import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
 import { durationFlag } from './duration.ts'
@@ -85,6 +86,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     if ((e as { code?: string }).code === 'EADDRINUSE') throw new CliError(`A port is already in use (${e.message}): pass --api-port / --p2p-port (0 picks a free one)`)
     throw err
   }
+  const idleCollector = startIdleCollector()
   io.stdout.write(`agent ${agent.name} (peer ${agent.peerId}) is up\n`)
   io.stdout.write(`  API:        ${agent.apiUrl}\n`)
   io.stdout.write(`  p2p:        ${agent.p2pAddresses.join(', ')}\n`)
@@ -96,6 +98,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string): void => {
       io.stderr.write(`${signal}: stopping\n`)
+      idleCollector?.stop()
       agent.stop().then(() => { resolveStop() }, (err: unknown) => {
         io.stderr.write(`error while stopping: ${(err as Error).message}\n`)
         resolveStop()

@@ -3,6 +3,7 @@
 // entries, reads it the same way.
 
 import { Packr } from 'msgpackr'
+import { internNames } from './intern.ts'
 import type { KObject, StoreCommand } from './types.ts'
 
 const packr = new Packr({ useRecords: false })
@@ -20,11 +21,23 @@ export function decodeCommand (data: Uint8Array): StoreCommand | null {
   if (data.length === 0) return null
   try {
     const value: unknown = packr.unpack(data)
-    const isCommand = typeof value === 'object' && value !== null && typeof (value as { op?: unknown }).op === 'string'
-    return isCommand ? value as StoreCommand : null
+    if (!isCommand(value)) return null
+    internObjects(value)
+    return value
   } catch {
     return null
   }
+}
+
+function isCommand (value: unknown): value is StoreCommand {
+  return typeof value === 'object' && value !== null && typeof (value as { op?: unknown }).op === 'string'
+}
+
+/** Share the names of the objects a command carries (intern.ts); the shape is checked when it is applied. */
+function internObjects (command: StoreCommand): void {
+  const { object, commands } = command as { object?: unknown, commands?: unknown }
+  if (typeof object === 'object' && object !== null) internNames(object as KObject)
+  if (Array.isArray(commands)) for (const sub of commands) if (isCommand(sub)) internObjects(sub)
 }
 
 /** What snapshot() writes: the state as of `appliedIndex`, objects sorted by kind, namespace and name. */

@@ -22,6 +22,7 @@ import { applyCommand, type Change, type KindLookup } from './apply-command.ts'
 import { decodeCommand, decodeSnapshot, encodeSnapshot } from './command-codec.ts'
 import { deepEqual, deepFreeze } from './deep.ts'
 import { invalidCommandError } from './errors.ts'
+import { internNames } from './intern.ts'
 import { ObjectTable } from './object-table.ts'
 import { kindKey, objectKey, refOf } from './refs.ts'
 import { compileSelectors } from './selectors.ts'
@@ -74,7 +75,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
     const store = new ObjectStore(opts)
     if (opts.dir === undefined) return store
     const { persistence, objects, appliedIndex } = await StorePersistence.open(opts.dir)
-    for (const obj of objects) store.table.set(refOf(obj), deepFreeze(obj))
+    for (const obj of objects) store.table.set(refOf(obj), deepFreeze(internNames(obj)))
     store.applied = appliedIndex
     store.hub.reset(appliedIndex)
     store.persistence = persistence
@@ -154,7 +155,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
     const before = new Map<string, KObject>()
     for (const obj of this.table.all()) before.set(objectKey(refOf(obj)), obj)
     this.table.clear()
-    for (const obj of snap.objects) this.table.set(refOf(obj), deepFreeze(obj))
+    for (const obj of snap.objects) this.table.set(refOf(obj), deepFreeze(internNames(obj)))
     this.applied = snap.appliedIndex
     this.hub.reset(snap.appliedIndex)
     for (const e of this.diff(before, snap.objects, snap.appliedIndex)) this.hub.deliver(e)

@@ -22,6 +22,7 @@ import { removeContainers } from './docker.ts'
 import { requestOnce } from './http-client.ts'
 import { spawnLogged, sleep, waitUntil, type ChildRun } from './processes.ts'
 import { makeTempDir, onInterrupt, removeTempDir } from './temp-dirs.ts'
+import { AGENT_NODE_ARGS, agentEnv } from '../../src/agent/agent-launch.ts'
 import { decodeJoinToken } from '../../src/agent/cluster-files.ts'
 import { LABEL_CLUSTER, LABEL_NODE } from '../../src/kubelet/docker-runtime.ts'
 
@@ -81,9 +82,9 @@ export class BenchAgent {
     // options of the benchmark's own tsx.
     const env = { ...process.env }
     delete env.NODE_OPTIONS
-    const run = spawnLogged(process.execPath, [...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
+    const run = spawnLogged(process.execPath, [...AGENT_NODE_ARGS, ...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
       cwd: REPO,
-      env,
+      env: agentEnv(env),
       logPath: this.logPath,
       onStdout: (text) => {
         out += text

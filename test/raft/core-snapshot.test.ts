@@ -5,14 +5,20 @@ import { Harness } from './harness.ts'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
+/** Leader a, follower c cut off while a commits `proposals` entries. */
+function cutOffFollower (chunkBytes: number, proposals: number): Harness {
+  const h = new Harness(['a', 'b', 'c'], { options: { snapshotChunkBytes: chunkBytes } })
+  h.stabilize()
+  h.campaign('a')
+  h.tick('all', 1)
+  h.isolate('c')
+  for (let i = 0; i < proposals; i++) h.propose('a', `v${i}`)
+  return h
+}
+
 describe('snapshots (§7)', () => {
   it('a follower behind the compacted log receives the snapshot in chunks, then the tail', () => {
-    const h = new Harness(['a', 'b', 'c'], { options: { snapshotChunkBytes: 16 } })
-    h.stabilize()
-    h.campaign('a')
-    h.tick('all', 1)
-    h.isolate('c')
-    for (let i = 0; i < 20; i++) h.propose('a', `v${i}`)
+    const h = cutOffFollower(16, 20)
     const a = h.core('a')
     const state = enc(JSON.stringify(h.appliedData('a'))) // the "state machine" bytes
     a.compact(state)
@@ -31,13 +37,40 @@ describe('snapshots (§7)', () => {
     expect(h.core('c').log.commit).toBe(a.log.commit)
   })
 
+  it('a leader that released the snapshot bytes sends chunks it reads back (Ready.snapshotReads)', () => {
+    const h = cutOffFollower(16, 20)
+    const a = h.core('a')
+    const state = enc(JSON.stringify(h.appliedData('a')))
+    h.compactAndRelease('a', state)
+    expect(a.snapshot).toMatchObject({ size: state.length, data: null })
+    const reads: number[] = []
+    h.observe = (m) => { if (m.type === 'snapshot' && m.to === 'c') reads.push(m.offset) }
+    h.heal()
+    h.tick('all', 3)
+    expect(reads).toEqual(Array.from({ length: Math.ceil(state.length / 16) }, (_, i) => i * 16))
+    expect(new TextDecoder().decode(h.node('c').restored[0]?.data)).toBe(JSON.stringify(h.appliedData('a').slice(0, 20)))
+    expect(h.core('c').log.commit).toBe(a.log.commit)
+  })
+
+  it('a chunk read back after the transfer moved on is not sent', () => {
+    const h = cutOffFollower(8, 10)
+    const snap = h.compactAndRelease('a', enc('0123456789abcdefghijklmnopqrstuvwxyz'))
+    const a = h.core('a')
+    h.serveSnapshotReads = false
+    h.heal()
+    for (let i = 0; i < 5 && h.snapshotReads.length === 0; i++) h.tick('all', 1)
+    expect(h.snapshotReads).toEqual([{ to: 'c', index: snap.meta.index, offset: 0, length: 8 }])
+    // The transfer waits on offset 0 of this snapshot: answers for another offset or snapshot are dropped.
+    a.sendSnapshotChunkData('c', snap.meta.index, 8, enc('89abcdef'))
+    a.sendSnapshotChunkData('c', snap.meta.index - 1, 0, enc('01234567'))
+    expect(a.hasReady()).toBe(false)
+    a.sendSnapshotChunkData('c', snap.meta.index, 0, enc('01234567'))
+    const rd = a.ready()
+    expect([...rd.earlyMessages, ...rd.messages]).toMatchObject([{ type: 'snapshot', to: 'c', offset: 0, done: false, meta: { index: snap.meta.index } }])
+  })
+
   it('a lost chunk is re-sent after silence and the transfer completes', () => {
-    const h = new Harness(['a', 'b', 'c'], { options: { snapshotChunkBytes: 8 } })
-    h.stabilize()
-    h.campaign('a')
-    h.tick('all', 1)
-    h.isolate('c')
-    for (let i = 0; i < 10; i++) h.propose('a', `v${i}`)
+    const h = cutOffFollower(8, 10)
     h.core('a').compact(enc('0123456789abcdefghijklmnopqrstuvwxyz'))
     h.heal()
     let dropped = false

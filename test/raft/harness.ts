@@ -2,7 +2,7 @@
 // Each node has a "disk" that ready() output is persisted to, so a node can be crashed
 // and restarted from exactly what it persisted.
 
-import { RaftCore, type RaftOptions, type Ready } from '../../raft/core.ts'
+import { RaftCore, type RaftOptions, type Ready, type SnapshotRead } from '../../raft/core.ts'
 import type { Entry, HardState, Message, NodeId, Snapshot } from '../../raft/types.ts'
 
 export interface Disk {
@@ -53,6 +53,9 @@ export class Harness {
   readonly down = new Set<NodeId>()
   /** Sees every message delivered. */
   observe: ((m: Message) => void) | null = null
+  /** Answer Ready.snapshotReads from the node's disk at once; when false they are only collected in `snapshotReads`. */
+  serveSnapshotReads = true
+  readonly snapshotReads: SnapshotRead[] = []
   private readonly seed: number
   private readonly extra: Partial<RaftOptions>
 
@@ -86,6 +89,16 @@ export class Harness {
 
   core (id: NodeId): RaftCore { return this.node(id).core }
 
+  /** Compact like a driver over a store that serves snapshot reads: persist the snapshot, then let the core drop its bytes. */
+  compactAndRelease (id: NodeId, data: Uint8Array): Snapshot {
+    const n = this.node(id)
+    const snap = n.core.compact(data)
+    if (snap === null) throw new Error(`${id} cannot compact now`)
+    n.disk.snapshot = snap
+    n.core.releaseSnapshotData(snap.meta.index)
+    return snap
+  }
+
   /** Crash (losing nothing that was persisted) and restart from disk. */
   restart (id: NodeId): void {
     const n = this.node(id)
@@ -118,6 +131,12 @@ export class Harness {
         for (const r of rd.readStates) n.reads.push(r)
         this.queue.push(...rd.earlyMessages, ...rd.messages)
         n.core.advance(rd)
+        // Chunks of a released snapshot, read back from the disk as a driver would.
+        for (const read of rd.snapshotReads) {
+          this.snapshotReads.push(read)
+          const snap = n.disk.snapshot
+          if (this.serveSnapshotReads && snap?.meta.index === read.index) n.core.sendSnapshotChunkData(read.to, read.index, read.offset, snap.data.slice(read.offset, read.offset + read.length))
+        }
       }
     }
     return any

@@ -4,6 +4,7 @@
 // the data. Section numbers refer to the Raft paper.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SnapshotGoneError } from '../../raft/errors.ts'
 import { EMPTY_HARD_STATE } from '../../raft/types.ts'
 import type { Entry, HardState, Snapshot } from '../../raft/types.ts'
 import type { LogStore, PersistedState } from '../../raft/log-store.ts'
@@ -108,6 +109,20 @@ export function describeLogStoreContract (name: string, open: () => Promise<LogS
       await expectState({ hardState: hardState(1, 3), snapshot: snapshot(3), entries: [] })
       await store.save({ entries: entries(4, 4) })
       await expectState({ hardState: hardState(1, 3), snapshot: snapshot(3), entries: entries(4, 4) })
+    })
+
+    it('reads back any range of the stored snapshot, after a restart too; a replaced one is gone', async () => {
+      await store.load()
+      await store.save({ entries: entries(1, 6), hardState: hardState(1, 6) })
+      const snap: Snapshot = { ...snapshot(4), data: text.encode('0123456789') }
+      await store.compact(snap, 3)
+      expect(await store.readSnapshot(4, 2, 5)).toEqual(text.encode('23456'))
+      expect(await store.readSnapshot(4, 8, 5)).toEqual(text.encode('89'))
+      await restart()
+      expect(await store.readSnapshot(4, 0, 10)).toEqual(snap.data)
+      await store.compact(snapshot(6), 6)
+      await expect(store.readSnapshot(4, 0, 4)).rejects.toThrow(SnapshotGoneError)
+      expect(await store.readSnapshot(6, 0, 100)).toEqual(snapshot(6).data)
     })
 
     it('skips entries at or below the compaction point, as etcd MemoryStorage.Append does', async () => {

@@ -181,6 +181,30 @@ describe('RaftNode (driver over the core)', () => {
     for (const m of c2.values()) expect(m.sm.items).toEqual([...Array.from({ length: 25 }, (_, i) => `v${i}`), 'later'])
   })
 
+  it('a follower behind the compacted log catches up from a snapshot the leader reads back from its level store', async () => {
+    const ids = ['a', 'b', 'c']
+    const dirs = await Promise.all(ids.map(async (id) => await mkdtemp(join(tmpdir(), `flotilla-node-${id}-`))))
+    const stores = new Map<string, LogStore>(ids.map((id, i) => [id, new LevelLogStore(dirs[i] as string)]))
+    cleanup.push(async () => {
+      for (const s of stores.values()) await s.close()
+      for (const d of dirs) await rm(d, { recursive: true, force: true })
+    })
+    const net = new MemoryNetwork()
+    const c = await cluster(ids, net, stores, { snapshotEvery: 10 })
+    await until(() => leaderOf(c) !== undefined)
+    const leader = leaderOf(c)!
+    const behind = [...c.values()].find((m) => m !== leader)!
+    net.isolate(behind.node.id)
+    for (let i = 0; i < 40; i++) await leader.node.propose(enc(`v${i}`))
+    const reads: number[] = []
+    const read = leader.store.readSnapshot.bind(leader.store)
+    leader.store.readSnapshot = async (index, offset, length) => { reads.push(offset); return await read(index, offset, length) }
+    net.heal()
+    await until(() => behind.sm.items.length === 40, 10_000)
+    expect(behind.sm.items).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`))
+    expect(reads).toContain(0)
+  })
+
   it('a state machine that keeps its applied state resumes from its own applied index (no replay)', async () => {
     class DurableMachine extends ListMachine {
       appliedIndex = 0

@@ -193,8 +193,8 @@ export class Simulator {
   private largestSnapshot (): number {
     let bytes = 0
     for (const n of this.nodes.values()) {
-      const snap = n.up ? n.core.snapshot : n.disk.snapshot
-      bytes = Math.max(bytes, snap?.data.length ?? 0)
+      const size = n.up ? n.core.snapshot?.size : n.disk.snapshot?.data.length
+      bytes = Math.max(bytes, size ?? 0)
     }
     return bytes
   }

@@ -9,6 +9,7 @@ import { appendFile, mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { onProcessEnd } from './process-end.ts'
+import { AGENT_NODE_ARGS, agentEnv } from '../../../src/agent/agent-launch.ts'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const BIN = join(REPO, 'bin', 'flotilla.js')
@@ -91,8 +92,9 @@ export class AgentProcess {
     const stdoutFd = openSync(this.stdoutPath, 'a')
     let child: ChildProcess
     try {
-      child = spawn(process.execPath, [BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
+      child = spawn(process.execPath, [...AGENT_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
         cwd: REPO,
+        env: agentEnv(),
         stdio: ['ignore', 'pipe', stderrFd]
       })
     } finally {
@@ -227,7 +229,7 @@ function describeExit (info: ExitInfo): string {
 
 /** Run `flotilla agent ARGS` to completion (for runs expected to fail), killing it after `timeoutMs`. */
 export async function runAgentToExit (args: string[], timeoutMs: number): Promise<RunResult & { timedOut: boolean }> {
-  const child = spawn(process.execPath, [BIN, 'agent', '--runtime', 'fake', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...AGENT_NODE_ARGS, BIN, 'agent', '--runtime', 'fake', ...args], { cwd: REPO, env: agentEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   LIVE.add(child)
   let stdout = ''
   let stderr = ''
