@@ -245,7 +245,7 @@ async function measure (opts: BenchOptions, lockNote: string | null): Promise<Su
       '"all PodScheduled s" runs to the last PodScheduled=True (a second status write per pod, batched after the bindings). "Raft entries" counts every entry committed in the timed window (the 100 node PATCHes included). "leader cpu %" / "followers cpu %": CPU time of the leader / both followers together over the binding window (100% = one core of the 2).',
       '"pods per node" is the fewest–most over the nodes: the scheduler places pods as soon as the first nodes are uncordoned, so nodes opened first may take more (up to their 110-pod limit) — an even 50 each means every node was open before the first round.',
       'The machine is shared: figures swing with the background load (load1 column); compare runs only at similar load.',
-      'Simulated nodes are Node objects only (no agent behind them); pods select them with a nodeSelector, so agents\' own Nodes take none. Agents run as `node bin/flotilla.js agent --runtime fake`.'
+      'Simulated nodes are Node objects only (no agent behind them); pods select them with a nodeSelector, so agents\' own Nodes take none. Agents run as `node bin/flotilla.js agent --runtime fake` with the launch settings of src/agent/agent-launch.ts.'
     ]
   }
 }
