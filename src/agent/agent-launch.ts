@@ -21,3 +21,9 @@ export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '
 export function agentEnv (base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...AGENT_ENV, ...base }
 }
+
+/**
+ * Set to a launcher's pid in an agent's environment: the agent stops (as on SIGTERM) once its
+ * parent is no longer that process. `flotilla up` sets it for the agents it starts.
+ */
+export const STOP_WITH_PARENT_ENV = 'FLOTILLA_STOP_WITH_PARENT'

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { AGENT_NODE_ARGS, agentEnv } from './agent-launch.ts'
+import { AGENT_NODE_ARGS, STOP_WITH_PARENT_ENV, agentEnv } from './agent-launch.ts'
 
 /**
  * bin/flotilla.js of the checkout this module runs from. Searched upwards because this module
@@ -72,7 +72,7 @@ export class LocalCluster {
   private async startAgent (name: string, extra: string[], signal?: AbortSignal): Promise<LocalAgent> {
     const dataDir = join(this.opts.dir, name)
     const args = [findBin(dirname(fileURLToPath(import.meta.url))), 'agent', '--data-dir', dataDir, '--name', name, '--api-port', '0', '--p2p-port', '0', ...extra, ...(this.opts.agentArgs ?? [])]
-    const child = spawn(process.execPath, [...AGENT_NODE_ARGS, ...args], { env: agentEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...AGENT_NODE_ARGS, ...args], { env: { ...agentEnv(), [STOP_WITH_PARENT_ENV]: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] })
     const agent: LocalAgent = { name, dataDir, process: child, apiUrl: '', p2p: '' }
     this.agents.push(agent)
     forwardLines(child.stderr, (line) => { this.log(`[${name}] ${line}`) })

@@ -4,6 +4,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Agent, type AgentOptions } from '../agent/agent.ts'
+import { STOP_WITH_PARENT_ENV } from '../agent/agent-launch.ts'
 import { startIdleCollector } from '../agent/idle-gc.ts'
 import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
@@ -96,7 +97,10 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     io.stdout.write(`  flotilla agent --data-dir DIR --name NAME --api-port 0 --p2p-port 0 --join ${agent.p2pAddresses[0] ?? ''} --token ${agent.joinToken}\n`)
   }
   await new Promise<void>((resolveStop) => {
+    let stopping = false
     const stop = (signal: string): void => {
+      if (stopping) return
+      stopping = true
       io.stderr.write(`${signal}: stopping\n`)
       idleCollector?.stop()
       agent.stop().then(() => { resolveStop() }, (err: unknown) => {
@@ -106,6 +110,17 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     }
     process.once('SIGTERM', () => { stop('SIGTERM') })
     process.once('SIGINT', () => { stop('SIGINT') })
+    // An agent that `flotilla up` started stops with it, even when `up` itself was killed
+    // (SIGKILL, or `kill` of the npx that ran it): it would otherwise run on, orphaned.
+    const parent = Number(process.env[STOP_WITH_PARENT_ENV] ?? 0)
+    if (parent > 0) {
+      const watch = setInterval(() => {
+        if (process.ppid === parent) return
+        clearInterval(watch)
+        stop(`its parent (pid ${parent}) exited`)
+      }, 1000)
+      watch.unref()
+    }
   })
   return 0
 }

@@ -47,6 +47,12 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   const onSignal = (): void => { interrupted.abort() }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
+  // A closed terminal (SIGHUP), or the npx that ran `up` killed (its shell dies, `up` is
+  // reparented): stop the cluster as on Ctrl-C rather than leave it running unowned.
+  process.once('SIGHUP', onSignal)
+  const parent = process.ppid
+  const parentWatch = setInterval(() => { if (process.ppid !== parent) onSignal() }, 1000)
+  parentWatch.unref()
   try {
     await cluster.start(interrupted.signal)
     io.stdout.write(`${nodes} agents are up. kubeconfig: ${cluster.kubeconfig}\n`)
@@ -72,6 +78,8 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('SIGHUP', onSignal)
+    clearInterval(parentWatch)
     io.stderr.write('stopping the agents\n')
     await cluster.stop()
     if (runtime === 'docker' && !args.bool('keep-containers')) await removeContainers(cluster, io)

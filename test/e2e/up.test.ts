@@ -104,6 +104,25 @@ describe('flotilla up', () => {
     }
   }, 240_000)
 
+  test('agents stop by themselves when up is killed (SIGKILL: no chance to stop them)', async () => {
+    const child = spawn(process.execPath, [BIN, 'up', '--nodes', '2', '--dir', join(dir, 'killed'), '--runtime', 'fake'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8') })
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8') })
+    let pids: number[] = []
+    try {
+      await waitFor('up to start 2 agents', () => stdout.includes('Ctrl-C stops the cluster.') ? true : undefined, { timeoutMs: 120_000, intervalMs: 250 })
+      pids = [...stderr.matchAll(/\[agent-\d+\] up \(pid (\d+)\)/g)].map((m) => Number(m[1]))
+      expect(pids).toHaveLength(2)
+      child.kill('SIGKILL')
+      await waitFor('both agents to exit', () => pids.every((pid) => !alive(pid)) ? true : undefined, { timeoutMs: 30_000, intervalMs: 250 })
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    }
+  }, 180_000)
+
   test('without a reachable Docker Engine it refuses at once and says what to do', async () => {
     const out = await runUp(['--nodes', '1', '--dir', dir], { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` }, 30_000)
     expect(out.code).toBe(1)
