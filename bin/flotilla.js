@@ -18,7 +18,12 @@ import { bundlePaths, isBundleFresh } from './build.js'
 // `flotilla get pods | head` closes the pipe early; that is not an error.
 process.stdout.on('error', err => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-  throw err
+  if (err.code !== 'EIO') throw err
+})
+// Nobody left to read our log lines (the `flotilla up` that started this agent was killed, a
+// closed terminal gives EIO): not a reason to die in the middle of stopping cleanly.
+process.stderr.on('error', err => {
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err
 })
 
 /**

@@ -47,11 +47,14 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   const onSignal = (): void => { interrupted.abort() }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  // A closed terminal (SIGHUP), or the npx that ran `up` killed (its shell dies, `up` is
-  // reparented): stop the cluster as on Ctrl-C rather than leave it running unowned.
-  process.once('SIGHUP', onSignal)
+  // Run from a terminal: a closed terminal (SIGHUP), or the npx that ran `up` killed (its
+  // shell dies, `up` is reparented), stops the cluster as Ctrl-C does rather than leave it
+  // running unowned. Not when detached on purpose (`nohup`, a service manager): stdin is then
+  // no terminal.
+  const attached = process.stdin.isTTY === true
+  if (attached) process.once('SIGHUP', onSignal)
   const parent = process.ppid
-  const parentWatch = setInterval(() => { if (process.ppid !== parent) onSignal() }, 1000)
+  const parentWatch = setInterval(() => { if (attached && process.ppid !== parent) onSignal() }, 1000)
   parentWatch.unref()
   try {
     await cluster.start(interrupted.signal)
