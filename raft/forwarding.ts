@@ -65,6 +65,20 @@ export class Forwarder {
     if (f !== undefined) f.inLog = true
   }
 
+  /**
+   * Resolve every forward whose id `appliedAt` knows: its entry reached this node only inside
+   * a snapshot (the node had fallen behind), so it applied, but this node saw no result of it.
+   * Resolved as a duplicate of that index, like a retry whose first copy applied.
+   */
+  settleApplied (appliedAt: (id: string) => number | undefined): void {
+    for (const [id, f] of this.pending) {
+      const index = appliedAt(id)
+      if (index === undefined) continue
+      this.pending.delete(id)
+      f.resolve({ index, result: undefined, duplicateOf: index })
+    }
+  }
+
   /** Send again every forward (a new leader or term: what the old one had not committed may be lost). */
   resendAll (now: number): void {
     for (const f of this.pending.values()) {

@@ -426,6 +426,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.readSnapshotChunks(rd)
       if (rd.snapshot !== null) {
         await this.restoreEnvelope(rd.snapshot)
+        if (this.forwards.size > 0) this.forwards.settleApplied((id) => this.ids.get(id))
         this.lastSnapshotIndex = rd.snapshot.meta.index
         this.bytesSinceSnapshot = 0
         this.core.releaseSnapshotData(rd.snapshot.meta.index)
