@@ -54,8 +54,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
   const attached = process.stdin.isTTY === true
   if (attached) process.once('SIGHUP', onSignal)
   const parent = process.ppid
-  const parentWatch = setInterval(() => { if (attached && process.ppid !== parent) onSignal() }, 1000)
-  parentWatch.unref()
+  const parentWatch = attached ? setInterval(() => { if (process.ppid !== parent) onSignal() }, 1000).unref() : undefined
   try {
     await cluster.start(interrupted.signal)
     io.stdout.write(`${nodes} agents are up. kubeconfig: ${cluster.kubeconfig}\n`)
