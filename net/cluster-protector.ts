@@ -12,6 +12,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { describeAddress } from './address.ts'
 import { NotInClusterError } from './errors.ts'
 import { coalesceSocketWrites } from './socket-coalescing.ts'
+import './length-prefix-fix.ts'
 import './xsalsa20-memory-fix.ts'
 import './yamux-window-fix.ts'
 

@@ -56,7 +56,7 @@ function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
   if (canCommit <= pr.sentCommit || pr.state === 'snapshot') return
   const term = r.log.term(pr.match)
   if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
-  r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit })
+  r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit, commitOnly: true })
   pr.sentCommit = canCommit
 }
 

@@ -49,6 +49,8 @@ export function handleAppend (r: RaftCore, m: AppendRequest): void {
   const lastNew = log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries)
   if (lastNew !== null) {
     log.commitTo(Math.min(m.commit, lastNew))
+    // The leader sent this at the match it knows: an answer would repeat that match.
+    if (m.commitOnly === true && m.entries.length === 0) return
     r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: lastNew, hintIndex: 0, hintTerm: 0 })
     return
   }

@@ -58,7 +58,9 @@ function onAppendResponse (r: RaftCore, m: AppendResponse): void {
     if (pr.maybeDecrease(m.index, probeAt)) r.sendAppend(m.from, true)
     return
   }
-  if (pr.maybeUpdate(m.index)) {
+  // A probe answered at the match we already knew (etcd does the same) still ends the probe:
+  // the follower's log is found, so replication may go on without waiting for a heartbeat.
+  if (pr.maybeUpdate(m.index) || (pr.state === 'probe' && m.index === pr.match)) {
     if (pr.state === 'probe') pr.becomeReplicate()
     else if (pr.state === 'snapshot' && pr.snapshot !== null && pr.match >= pr.snapshot.index) pr.becomeReplicate()
     else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)

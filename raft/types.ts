@@ -84,6 +84,13 @@ export interface AppendRequest extends MessageBase {
   readonly prevLogTerm: number
   readonly entries: readonly Entry[]
   readonly commit: number
+  /**
+   * Set on a commit-index update anchored at the follower's known match: a successful append
+   * then tells the leader nothing it does not know, so the follower sends no response (a
+   * quarter of the messages per replicated write). A follower that does not know the flag
+   * answers as before; a rejection is always answered.
+   */
+  readonly commitOnly?: true
 }
 
 export interface AppendResponse extends MessageBase {

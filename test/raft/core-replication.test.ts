@@ -161,7 +161,42 @@ describe('log replication (§5.3)', () => {
     expect(resp?.type === 'append-resp' && resp.success).toBe(true)
     expect(frd.entries.map((e) => e.index)).toContain(resp?.type === 'append-resp' ? resp.index : -1)
   })
+  it('a commit-index update is not answered: each write costs an append and its answer per follower, then the commit', () => {
+    const h = elect()
+    h.propose('a', 'warm-up')
+    h.stabilize()
+    const seen: Message[] = []
+    h.observe = (m) => { seen.push(m) }
+    h.propose('a', 'one')
+    h.stabilize()
+    h.observe = null
+    const appends = seen.filter((m) => m.type === 'append')
+    const commits = appends.filter((m) => m.type === 'append' && m.commitOnly === true)
+    expect(appends.length - commits.length).toBe(2) // the entry, to b and c
+    expect(commits).toHaveLength(2) // the new commit index, to b and c
+    expect(seen.filter((m) => m.type === 'append-resp')).toHaveLength(2) // answers to the entry only
+    for (const id of ['a', 'b', 'c']) expect(h.appliedData(id)).toEqual(['warm-up', 'one'])
+  })
+
+  it('a commit-only update that does not match is still answered, and the follower is repaired', () => {
+    const h = elect()
+    h.propose('a', 'one')
+    h.stabilize()
+    // A commit update anchored where b's log does not match (as if b had lost its tail).
+    const b = h.core('b')
+    const last = h.core('a').log.lastIndex()
+    b.step({ type: 'append', from: 'a', to: 'b', term: h.core('a').term, prevLogIndex: last + 5, prevLogTerm: h.core('a').term, entries: [], commit: last, commitOnly: true })
+    const answers: Message[] = []
+    h.observe = (m) => { if (m.type === 'append-resp') answers.push(m) }
+    h.stabilize()
+    h.observe = null
+    expect(answers.some((m) => m.type === 'append-resp' && !m.success)).toBe(true)
+    h.propose('a', 'two')
+    h.stabilize()
+    expect(h.appliedData('b')).toEqual(['one', 'two'])
+  })
 })
+
 
 describe('commitment rules', () => {
   it('§5.4.2: the commit index moves only to an entry of the current term (direct check)', () => {
