@@ -1,49 +1,69 @@
 // Cheaper end of every received noise record. @libp2p/utils' LengthPrefixedDecoder (used by
 // @chainsafe/libp2p-noise to split the socket's bytes into records) decodes frames in a loop
-// until the length decoder throws RangeError for lack of bytes, so every socket read ends in
-// a `new RangeError(...)` — and creating an Error captures a stack trace. Measured on a
-// follower at one write at a time: ~5 % of its CPU. The patch guards each decoder's length
-// function: with fewer bytes than a length prefix needs, it throws one preallocated RangeError
-// (no stack capture), which the library catches and treats exactly as before. Idempotent; a
+// until its length decoder throws RangeError for lack of bytes: every socket read ends in a
+// throw, and a throw costs V8 a stack walk to build the exception's message (~10 µs here,
+// whether or not the error object is new). Measured on a follower at one write at a time:
+// ~5 % of its CPU. The replacement decode stops as soon as fewer bytes are buffered than a
+// length prefix needs (noise's uint16 decoder says 2 in `bytes`; otherwise 1), and otherwise
+// behaves as the library's: same limits, same errors, frames yielded in order. Idempotent; a
 // no-op if the library changes shape.
 
-import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { InvalidParametersError } from '@libp2p/interface'
+import { InvalidMessageLengthError, LengthPrefixedDecoder } from '@libp2p/utils'
 
-type LengthDecoder<T extends { byteLength: number } = { byteLength: number }> = ((data: T) => number) & { bytes?: number }
+interface Buffered {
+  byteLength: number
+  append: (buf: unknown) => void
+  sublist: (from: number, to: number) => { byteLength: number }
+  consume: (bytes: number) => void
+}
+
+type LengthDecoder = ((data: Buffered) => number) & { bytes?: number }
 
 interface DecoderState {
+  buffer: Buffered
+  maxBufferSize: number
+  maxDataLength: number
   lengthDecoder: LengthDecoder
-  decode: (buf: Uint8Array) => Generator<unknown>
+  encodingLength: (length: number) => number
+  decode: (buf: unknown) => Generator<unknown, void, undefined>
 }
 
 const PATCHED = Symbol.for('flotilla.length-prefix-fix')
-const GUARDED = Symbol.for('flotilla.length-prefix-fix.guarded')
 
-/** Thrown (never created again) when a buffer is too short to hold a length prefix. */
-const SHORT = new RangeError('Not enough bytes for a length prefix (expected at the end of every read)')
+/** The fewest bytes a length prefix of `decode` can take. */
+export function prefixBytes (decode: ((...args: never[]) => unknown) & { bytes?: unknown }): number {
+  return typeof decode.bytes === 'number' && decode.bytes > 0 ? decode.bytes : 1
+}
 
-/** `decode` that throws the shared RangeError on a buffer too short for any length prefix. */
-export function guardLengthDecoder<T extends { byteLength: number }> (decode: LengthDecoder<T>): LengthDecoder<T> {
-  if ((decode as LengthDecoder<T> & { [GUARDED]?: true })[GUARDED] === true) return decode
-  // A fixed-width prefix (noise's uint16 says so in `bytes`) needs that many; a varint one byte.
-  const min = typeof decode.bytes === 'number' && decode.bytes > 0 ? decode.bytes : 1
-  const guarded: LengthDecoder<T> & { [GUARDED]?: true } = (data) => {
-    if (data.byteLength < min) throw SHORT
-    return decode(data)
+function * decode (this: DecoderState, buf: unknown): Generator<unknown, void, undefined> {
+  const buffer = this.buffer
+  buffer.append(buf)
+  if (buffer.byteLength > this.maxBufferSize) {
+    throw new InvalidParametersError(`Buffer length limit exceeded - ${buffer.byteLength}/${this.maxBufferSize}`)
   }
-  guarded.bytes = decode.bytes
-  guarded[GUARDED] = true
-  return guarded
+  const min = prefixBytes(this.lengthDecoder)
+  while (buffer.byteLength >= min) {
+    let dataLength: number
+    try {
+      dataLength = this.lengthDecoder(buffer)
+    } catch (err) {
+      if (err instanceof RangeError) break // a prefix longer than `min` (a varint) not complete yet
+      throw err
+    }
+    if (dataLength < 0 || dataLength > this.maxDataLength) throw new InvalidMessageLengthError('Invalid message length')
+    const chunkLength = this.encodingLength(dataLength) + dataLength
+    if (buffer.byteLength < chunkLength) break
+    const frame = buffer.sublist(chunkLength - dataLength, chunkLength)
+    buffer.consume(chunkLength)
+    if (frame.byteLength > 0) yield frame
+  }
 }
 
 export function applyLengthPrefixFix (): void {
   const proto = LengthPrefixedDecoder.prototype as unknown as DecoderState & { [PATCHED]?: true }
-  const original = proto.decode
-  if (typeof original !== 'function' || proto[PATCHED] === true) return
-  proto.decode = function (this: DecoderState, buf: Uint8Array): Generator<unknown> {
-    if (typeof this.lengthDecoder === 'function') this.lengthDecoder = guardLengthDecoder(this.lengthDecoder)
-    return original.call(this, buf)
-  }
+  if (typeof proto.decode !== 'function' || proto[PATCHED] === true) return
+  proto.decode = decode
   proto[PATCHED] = true
 }
 
