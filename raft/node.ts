@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events'
 import { RaftCore, type RaftStatus, type Ready } from './core.ts'
 import { LeadershipLostError, NotLeaderError, RaftTimeoutError, SnapshotGoneError, StoppedError } from './errors.ts'
 import type { LogStore } from './log-store.ts'
-import { Forwarder, type Forward } from './forwarding.ts'
+import { Forwarder, type FallbackReceipt, type Forward } from './forwarding.ts'
 import { RecentIds } from './recent-ids.ts'
 import { packEnvelope, reservePackBuffer, unpackEnvelope } from './snapshot-envelope.ts'
 import type { ConfChange, Entry, ForwardedProposal, HardState, Message, NodeId, Role, Snapshot } from './types.ts'
@@ -76,6 +76,14 @@ export interface RaftNodeOptions {
   readonly timeoutMs?: number
   /** A proposal forwarded to the leader (submit) and not applied here after this long is sent again. Default 1 s. */
   readonly forwardResendMs?: number
+  /**
+   * Another way to hand a forwarded proposal to the leader, for leaders that drop 'propose'
+   * messages (older code): used for a forward not in this node's log after
+   * `forwardFallbackAfter` resends (default 2), and for every forward to a leader that took
+   * one this way but not by message. Resolves once the leader has it committed.
+   */
+  readonly forwardFallback?: (leader: NodeId, proposal: ForwardedProposal) => Promise<FallbackReceipt>
+  readonly forwardFallbackAfter?: number
 }
 
 export interface ProposeResult {
@@ -131,7 +139,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly reads = new Map<string, PendingRead>()
   private readonly waitingApply: PendingRead[] = []
   private readonly watched = new Set<Watched>()
-  private readonly forwards = new Forwarder((entries) => { this.sendForwards(entries) })
+  private readonly forwards: Forwarder
   /** The leader and term the pending forwards were last sent under. */
   private forwardedTo: { leader: NodeId | null, term: number } = { leader: null, term: 0 }
   private readSeq = 0
@@ -150,6 +158,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     super()
     this.id = opts.id
     this.opts = opts
+    const fallback = opts.forwardFallback
+    this.forwards = new Forwarder({
+      send: (entries) => { this.sendForwards(entries) },
+      fallback: fallback === undefined ? undefined : async (p) => await this.sendForwardOtherWay(p, fallback),
+      fallbackAfter: opts.forwardFallbackAfter
+    })
   }
 
   /** Load from the store, restore the state machine, and start ticking. */
@@ -176,7 +190,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       id: this.id,
       random: this.opts.random ?? Math.random,
       ...pick(this.opts, ['electionTick', 'heartbeatTick', 'maxInflight', 'maxUncommittedEntries', 'snapshotChunkBytes', 'bootstrap']),
-      applied
+      applied,
+      appliedId: (id) => this.ids.get(id) !== undefined
     }, { ...state, hardState })
     // The store holds the snapshot: chunks for followers are read from it, not kept in memory.
     if (state.snapshot !== null) this.core.releaseSnapshotData(snapIndex)
@@ -223,11 +238,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
    */
   async submit (data: Uint8Array, opts: { id: string, signal?: AbortSignal }): Promise<ProposeResult> {
     this.assertRunning()
+    // Applied here already (a retry): the leader would drop a forward of it, and no entry would come.
+    const seen = this.ids.get(opts.id)
+    if (seen !== undefined) return { index: seen, result: undefined, duplicateOf: seen }
     if (this.core.role === 'leader') return await this.propose(data, opts)
     if (this.core.leader === null) throw new NotLeaderError(null)
     const { promise, resolve, reject } = withResolvers<ProposeResult>()
-    const f: Forward = { data, id: opts.id, deadline: this.deadline(), sentAt: performance.now(), resolve, reject }
-    this.forwards.add(f)
+    const f: Forward = { data, id: opts.id, deadline: this.deadline(), resolve, reject }
+    this.forwards.add(f, performance.now())
     this.watch(opts.signal, () => this.forwards.has(f), () => this.forwards.cancel(f), reject)
     return await promise
   }
@@ -298,16 +316,23 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (!this.running) return
     const { role, leader, term } = this.core
     if (role === 'leader') {
-      try {
-        for (const e of entries) this.core.propose(e.data, e.id)
-      } catch {
-        // Refused (a transfer, a full queue): the resend timer tries again.
-      }
+      // Refused (a transfer, a full queue): the resend timer tries again.
+      this.core.proposeForwarded(entries)
       this.kick()
       return
     }
     if (leader === null) return
     this.opts.transport.send([{ type: 'propose', from: this.id, to: leader, term, entries }])
+  }
+
+  /** A forward by the fallback; null when there is no leader to send it to (or it is us: proposed here). */
+  private async sendForwardOtherWay (p: ForwardedProposal, fallback: NonNullable<RaftNodeOptions['forwardFallback']>): Promise<FallbackReceipt | null> {
+    const { role, leader } = this.core
+    if (role === 'leader' || leader === null) {
+      this.sendForwards([p])
+      return null
+    }
+    return await fallback(leader, p)
   }
 
   private deadline (): number {
@@ -481,10 +506,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const byIndex = new Map<number, unknown>()
     toApply.forEach((e, i) => byIndex.set(e.index, results[i]))
     for (const e of rd.committedEntries) {
-      const f = e.id !== undefined && this.forwards.size > 0 ? this.forwards.take(e.id) : undefined
-      if (f !== undefined) {
+      if (e.id !== undefined && this.forwards.size > 0) {
         const dup = outcome.get(e.index)?.duplicateOf
-        f.resolve({ index: e.index, result: byIndex.get(e.index), ...(dup !== undefined ? { duplicateOf: dup } : {}) })
+        this.forwards.resolve(e.id, { index: e.index, result: byIndex.get(e.index), ...(dup !== undefined ? { duplicateOf: dup } : {}) })
       }
       const p = this.proposals.get(e.index)
       if (p === undefined) continue

@@ -7,7 +7,7 @@ import { LevelLogStore } from '../../raft/level-log-store.ts'
 import type { LogStore } from '../../raft/log-store.ts'
 import { MemoryLogStore } from '../../raft/memory-log-store.ts'
 import { MemoryNetwork } from '../../raft/memory-transport.ts'
-import { RaftNode, type StateMachine } from '../../raft/node.ts'
+import { RaftNode, type RaftNodeOptions, type StateMachine, type Transport } from '../../raft/node.ts'
 import type { Entry } from '../../raft/types.ts'
 
 class ListMachine implements StateMachine {
@@ -38,12 +38,21 @@ describe('RaftNode (driver over the core)', () => {
     for (const c of cleanup.splice(0).reverse()) await c()
   })
 
-  async function cluster (ids: string[], net: MemoryNetwork, stores?: Map<string, LogStore>, opts: { snapshotEvery?: number } = {}): Promise<Map<string, Member>> {
+  interface ClusterOptions {
+    snapshotEvery?: number
+    /** More options for every node. */
+    node?: Partial<RaftNodeOptions>
+    /** Wraps every node's transport. */
+    transport?: (t: Transport) => Transport
+  }
+
+  async function cluster (ids: string[], net: MemoryNetwork, stores?: Map<string, LogStore>, opts: ClusterOptions = {}): Promise<Map<string, Member>> {
     const out = new Map<string, Member>()
     for (const id of ids) {
       const sm = new ListMachine()
       const store = stores?.get(id) ?? new MemoryLogStore()
-      const node = new RaftNode({ id, store, transport: net.transport(), stateMachine: sm, tickMs: 5, forwardResendMs: 20, bootstrap: ids, snapshotEvery: opts.snapshotEvery ?? 10_000, snapshotRetain: 5 })
+      const transport = opts.transport?.(net.transport()) ?? net.transport()
+      const node = new RaftNode({ id, store, transport, stateMachine: sm, tickMs: 5, forwardResendMs: 20, bootstrap: ids, snapshotEvery: opts.snapshotEvery ?? 10_000, snapshotRetain: 5, ...opts.node })
       await node.start()
       out.set(id, { node, sm, store })
       cleanup.push(async () => { await node.stop() })
@@ -54,9 +63,9 @@ describe('RaftNode (driver over the core)', () => {
   const leaderOf = (c: Map<string, Member>): Member | undefined => [...c.values()].find((m) => m.node.isLeader)
 
   /** Three nodes that all know the leader. */
-  async function settled (): Promise<{ net: MemoryNetwork, c: Map<string, Member>, leader: Member, follower: Member }> {
+  async function settled (opts: ClusterOptions = {}): Promise<{ net: MemoryNetwork, c: Map<string, Member>, leader: Member, follower: Member }> {
     const net = new MemoryNetwork()
-    const c = await cluster(['a', 'b', 'c'], net)
+    const c = await cluster(['a', 'b', 'c'], net, undefined, opts)
     await until(() => leaderOf(c) !== undefined && [...c.values()].every((m) => m.node.leaderId !== null))
     return { net, c, leader: leaderOf(c)!, follower: [...c.values()].find((m) => !m.node.isLeader)! }
   }
@@ -101,6 +110,47 @@ describe('RaftNode (driver over the core)', () => {
     expect(r.result).toBe(1)
     await until(() => [...c.values()].every((m) => m.sm.items.length === 1))
     await leader.node.propose(enc('y'))
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 2))
+    for (const m of c.values()) expect(m.sm.items).toEqual(['x', 'y'])
+  })
+
+  it('two submits of one id on a follower both settle, with the one entry that carries it', async () => {
+    const { net, c, leader, follower } = await settled()
+    net.cutLink(follower.node.id, leader.node.id)
+    const first = follower.node.submit(enc('x'), { id: 'twice-1' })
+    const second = follower.node.submit(enc('x'), { id: 'twice-1' })
+    net.heal()
+    const [a, b] = await Promise.all([first, second])
+    expect(a).toEqual(b)
+    expect(a.result).toBe(1)
+    await until(() => [...c.values()].every((m) => m.sm.items.length === 1))
+    // Applied here already: a later submit of the id answers at once, as a duplicate.
+    expect(await follower.node.submit(enc('x'), { id: 'twice-1' })).toEqual({ index: a.index, result: undefined, duplicateOf: a.index })
+    for (const m of c.values()) expect(m.sm.items).toEqual(['x'])
+  })
+
+  it('a leader that drops propose messages (older code) still gets forwards, through the fallback', async () => {
+    const fellBack: string[] = []
+    const members: { c?: Map<string, Member> } = {}
+    const { c, follower } = await settled({
+      // Every node drops 'propose' as an older leader would.
+      transport: (t) => ({ ...t, send: (ms) => { t.send(ms.filter((m) => m.type !== 'propose')) } }),
+      node: {
+        forwardFallbackAfter: 1,
+        forwardFallback: async (leader, p) => {
+          fellBack.push(p.id)
+          const r = await members.c!.get(leader)!.node.propose(p.data, { id: p.id })
+          return { index: r.index, ...(r.duplicateOf !== undefined ? { duplicateOf: r.duplicateOf } : {}) }
+        }
+      }
+    })
+    members.c = c
+    const first = await follower.node.submit(enc('x'), { id: 'old-1' })
+    expect(first.result).toBe(1)
+    // The leader took it only by the fallback: the next write goes that way at once.
+    const second = await follower.node.submit(enc('y'), { id: 'old-2' })
+    expect(second.result).toBe(2)
+    expect(fellBack).toEqual(['old-1', 'old-2'])
     await until(() => [...c.values()].every((m) => m.sm.items.length === 2))
     for (const m of c.values()) expect(m.sm.items).toEqual(['x', 'y'])
   })
