@@ -28,6 +28,11 @@ export interface RaftOptions {
   readonly applied?: number
   /** Voters of a brand-new cluster; used only when the node has no state at all. */
   readonly bootstrap?: readonly NodeId[]
+  /**
+   * Whether a proposal id was applied and is still in the driver's dedupe window: a leader
+   * drops a forwarded proposal with such an id (its first copy committed). Default: none.
+   */
+  readonly appliedId?: (id: string) => boolean
 }
 
 export interface RaftState {

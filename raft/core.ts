@@ -23,8 +23,8 @@ import { ReadOnly } from './read-only.ts'
 import { broadcastHeartbeat, flushBroadcast, sendAppend, sendSnapshotChunk } from './replication.ts'
 import { stepCandidate } from './step-candidate.ts'
 import { handleAppend, handleHeartbeat, handleSnapshotChunk, stepFollower } from './step-follower.ts'
-import { stepLeader } from './step-leader.ts'
-import type { ConfChange, Entry, HardState, Message, NodeId, ReadState, Role, Snapshot, SnapshotChunk } from './types.ts'
+import { proposeForwarded, stepLeader } from './step-leader.ts'
+import type { ConfChange, Entry, ForwardedProposal, HardState, Message, NodeId, ReadState, Role, Snapshot, SnapshotChunk } from './types.ts'
 import type { HeldSnapshot, ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SnapshotRead, SoftState } from './core-types.ts'
 
 export type { HeldSnapshot, ProgressStatus, RaftOptions, RaftState, RaftStatus, Ready, SnapshotRead, SoftState } from './core-types.ts'
@@ -59,6 +59,14 @@ export class RaftCore {
   pendingConfIndex = 0
   /** Leader only: the voter leadership is being handed to. */
   leadTransferee: NodeId | null = null
+  /**
+   * Leader only: proposal ids appended in this term and not yet applied, so a forward sent
+   * again (the follower's resend timer) is not appended twice. Cleared with the term; an id
+   * leaves once applied, where the driver's dedupe window (appliedId) takes over.
+   */
+  readonly appendedIds = new Set<string>()
+  /** See RaftOptions.appliedId. */
+  readonly appliedId: (id: string) => boolean
   /** Latest snapshot this node holds (taken locally or received), to send to followers. */
   snapshot: HeldSnapshot | null
   /** Chunks of `snapshot` to read from the log store, handed out in the next Ready. */
@@ -102,6 +110,7 @@ export class RaftCore {
     this.snapshotChunkBytes = opts.snapshotChunkBytes ?? 512 * 1024
     this.preVote = opts.preVote ?? true
     this.checkQuorum = opts.checkQuorum ?? true
+    this.appliedId = opts.appliedId ?? (() => false)
     assert(this.heartbeatTick > 0 && this.electionTick > this.heartbeatTick, 'electionTick > heartbeatTick > 0')
 
     const snap = state.snapshot
@@ -185,6 +194,9 @@ export class RaftCore {
   propose (data: Uint8Array, id?: string): { index: number, term: number } {
     return this.appendProposal(data, id, undefined)
   }
+
+  /** Leader: append proposals a follower forwarded, skipping ids it has already (step-leader.ts). */
+  proposeForwarded (entries: readonly ForwardedProposal[]): void { proposeForwarded(this, entries) }
 
   /** Propose a single-server membership change. */
   proposeConfChange (change: ConfChange, id?: string): { index: number, term: number } {
@@ -313,6 +325,7 @@ export class RaftCore {
     this.log.stableTo(rd.entries)
     for (const e of rd.committedEntries) {
       if (e.change !== undefined) this.applyConfChange(e.change)
+      if (e.id !== undefined && this.appendedIds.size > 0) this.appendedIds.delete(e.id)
       this.applied = e.index
     }
     // The leader's own durable log counts toward commit only now (it replicated in parallel).
@@ -405,6 +418,7 @@ export class RaftCore {
     this.progress.clear()
     this.leadTransferee = null
     this.needsBroadcast = false
+    this.appendedIds.clear()
   }
 
   /** A voter that knows the membership (a learner or a removed node never campaigns). */
@@ -525,6 +539,7 @@ export class RaftCore {
     const index = this.log.lastIndex() + 1
     const entry: Entry = { term: this.term, index, data, ...(id !== undefined ? { id } : {}), ...(change !== undefined ? { change } : {}) }
     this.log.appendNew([entry])
+    if (id !== undefined) this.appendedIds.add(id)
     this.needsBroadcast = true
     return { index, term: this.term }
   }

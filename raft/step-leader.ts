@@ -1,8 +1,8 @@
 // Message handling of a leader: replication responses drive each follower's Progress,
-// commit, snapshot transfer, read-index rounds and leadership transfer.
+// commit, snapshot transfer, read-index rounds, leadership transfer and forwarded proposals.
 
 import type { RaftCore } from './core.ts'
-import type { AppendResponse, Message } from './types.ts'
+import type { AppendResponse, ForwardedProposal, Message } from './types.ts'
 
 export function stepLeader (r: RaftCore, m: Message): void {
   switch (m.type) {
@@ -36,15 +36,26 @@ export function stepLeader (r: RaftCore, m: Message): void {
       r.readOnly.request(r, m.ctx, m.from)
       break
     case 'propose':
-      // Appended as our own proposals. One refused (a transfer under way, too many
-      // uncommitted entries) is dropped with the rest: the follower sends them again.
-      try {
-        for (const e of m.entries) r.propose(e.data, e.id)
-      } catch {}
+      proposeForwarded(r, m.entries)
       break
     default:
       break
   }
+}
+
+/**
+ * Append forwarded proposals as our own. An id already in the log this term (appendedIds) or
+ * applied (appliedId) is skipped: the follower sent it again before its copy reached it, and
+ * learns the outcome from the first copy when that does. One refused (a transfer under way,
+ * too many uncommitted entries) is dropped with the rest: the follower sends them again.
+ */
+export function proposeForwarded (r: RaftCore, entries: readonly ForwardedProposal[]): void {
+  try {
+    for (const e of entries) {
+      if (r.appendedIds.has(e.id) || r.appliedId(e.id)) continue
+      r.propose(e.data, e.id)
+    }
+  } catch {}
 }
 
 function onAppendResponse (r: RaftCore, m: AppendResponse): void {
