@@ -23,7 +23,7 @@ import { ObjectStore } from '../store/object-store.ts'
 import { AddressBook } from './address-book.ts'
 import { AgentBackend } from './api-backend.ts'
 import { dataPaths, decodeJoinToken, encodeJoinToken, newClusterSecrets, readClusterSecrets, writeClusterSecrets, type ClusterSecrets } from './cluster-files.ts'
-import { ClusterService, JOIN_METHOD, PEERS_METHOD, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
+import { ClusterService, JOIN_METHOD, PEERS_METHOD, proposeByRpc, tokenDigest, type ClusterStatus, type JoinAnswer } from './cluster-service.ts'
 import { MembershipManager } from './membership-manager.ts'
 import { leaderRoles, nodeRoles } from './role-registry.ts'
 import { podIoRelay } from './pod-io-relay.ts'
@@ -181,6 +181,8 @@ export class Agent {
       tickMs: this.opts.tickMs ?? 25,
       electionTick: this.opts.electionTick ?? 10,
       heartbeatTick: this.opts.heartbeatTick ?? 2,
+      // A leader running older code drops forwards sent on the Raft stream: they go by rpc then.
+      forwardFallback: proposeByRpc(this.rpc),
       ...(this.created ? { bootstrap: [this.host.peerId] } : {})
     })
     this.raft.on('error', (err) => { this.log(`raft: ${err.message}`) })

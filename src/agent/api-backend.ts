@@ -2,7 +2,8 @@
 // leads, forwarded to the leader on the Raft stream otherwise: RaftNode.submit) and answer
 // after this agent's own replica has applied them, so a client reads its own writes from the
 // agent it talks to. Every write carries a proposal id, so a retry after a lost answer applies
-// once. The rpc method below still serves forwards from agents that send them that way.
+// once. The rpc method below still serves forwards sent that way: by older agents, and by
+// this one when the leader drops the Raft stream's forwards (cluster-service.ts, proposeByRpc).
 
 import { randomUUID } from 'node:crypto'
 import type { RaftNode } from '../../raft/node.ts'

@@ -1,5 +1,7 @@
 // The agent's rpc methods (over /flotilla/rpc/1.0.0):
-//   cluster.propose  a follower forwards a write to the leader
+//   cluster.propose  a follower forwards a write to the leader: how older agents forward every
+//                    write, and this agent's fallback when the leader drops the Raft stream's
+//                    'propose' messages (an older leader during a rolling upgrade; proposeByRpc)
 //   cluster.join     a new agent asks to join; any member forwards it to the leader, which
 //                    registers the agent's Node (its addresses) and adds it as a learner
 //   cluster.status   the leader's view of membership and health
@@ -7,9 +9,9 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Rpc } from '../../net/index.ts'
-import type { RaftNode } from '../../raft/node.ts'
+import type { RaftNode, RaftNodeOptions } from '../../raft/node.ts'
 import type { ObjectReader } from '../store/types.ts'
-import { PROPOSE_METHOD, type AgentBackend } from './api-backend.ts'
+import { PROPOSE_METHOD, type AgentBackend, type ForwardedResult } from './api-backend.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 
 export const JOIN_METHOD = 'cluster.join'
@@ -36,6 +38,14 @@ export interface ClusterStatus {
 /** A join request with a token of another cluster. */
 export class JoinRefusedError extends Error {
   override readonly name = 'JoinRefusedError'
+}
+
+/** How long a fallback forward waits for the leader's answer (it answers once the write applied) before the resend timer tries again. */
+const PROPOSE_RPC_TIMEOUT_MS = 5_000
+
+/** RaftNode's forwardFallback: the leader's cluster.propose, which every agent version serves. */
+export function proposeByRpc (rpc: Rpc): NonNullable<RaftNodeOptions['forwardFallback']> {
+  return async (leader, p) => await rpc.call(leader, PROPOSE_METHOD, { data: p.data, id: p.id }, { signal: AbortSignal.timeout(PROPOSE_RPC_TIMEOUT_MS) }) as ForwardedResult
 }
 
 export function tokenDigest (token: string): string {
