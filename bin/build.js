@@ -31,7 +31,7 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Directories whose files go into the bundle (scanned recursively). */
 const SOURCE_DIRS = ['src', 'raft', 'net']
 /** Single files that change what the bundle holds or how it is built. */
-const SOURCE_FILES = ['polyfill.ts', 'tsconfig.json', 'package.json', 'bin/build.js']
+const SOURCE_FILES = ['polyfill.ts', 'tsconfig.json', 'package.json', 'bin/build.js', 'bin/agent-launch.js']
 /** Files in SOURCE_DIRS that esbuild may read; others (editor swap files, notes) are ignored. */
 const SOURCE_NAME = /\.(?:[cm]?[jt]s|json)$/
 const HEADER = '// flotilla-bundle '

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --expose-gc
+#!/usr/bin/env node
 // The `flotilla` executable: runs the compiled bundle (dist/flotilla.js, see bin/build.js),
 // rebuilding it first when any source changed since it was built, so it never runs stale
 // code. If the build fails (a syntax error, a read-only checkout), it says so in one line on
@@ -7,12 +7,14 @@
 // any code inside the bundle runs. FLOTILLA_SOURCE_MAPS=1 (or FLOTILLA_DEBUG) maps stack
 // traces to the TypeScript sources.
 //
-// The first line starts an agent run by hand with the memory settings every launcher gives
-// agents (src/agent/agent-launch.ts; a test keeps the two the same). `node bin/flotilla.js`
-// skips it: launchers that run it that way pass the settings themselves.
+// `flotilla agent` started without the memory settings every launcher gives agents
+// (bin/agent-launch.js) runs node again with them and stays as the agent's shadow; launchers
+// that pass them (`flotilla up`, the benchmarks, the e2e harness) are not re-executed, and
+// other verbs never are.
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { RELAUNCHED_ENV, needsAgentRelaunch, relaunchAgent } from './agent-launch.js'
 import { bundlePaths, isBundleFresh } from './build.js'
 
 // `flotilla get pods | head` closes the pipe early; that is not an error.
@@ -74,16 +76,27 @@ async function loadMain () {
   return (await import('../src/cli/main.ts')).main
 }
 
-// FLOTILLA_MEMORY_LOG=SECONDS: a line on stderr every SECONDS with where the memory is
-// (V8 heap, ArrayBuffers, the rest of RSS is native: LevelDB, malloc, code), for profiling.
-const memoryLogSeconds = Number(process.env.FLOTILLA_MEMORY_LOG ?? 0)
-if (memoryLogSeconds > 0) {
-  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1)
-  setInterval(() => {
-    const m = process.memoryUsage()
-    process.stderr.write(`memory: rss ${mib(m.rss)} MiB, V8 heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)}, external ${mib(m.external)} (ArrayBuffers ${mib(m.arrayBuffers)})\n`)
-  }, memoryLogSeconds * 1000).unref()
+async function run () {
+  // FLOTILLA_MEMORY_LOG=SECONDS: a line on stderr every SECONDS with where the memory is
+  // (V8 heap, ArrayBuffers, the rest of RSS is native: LevelDB, malloc, code), for profiling.
+  const memoryLogSeconds = Number(process.env.FLOTILLA_MEMORY_LOG ?? 0)
+  if (memoryLogSeconds > 0) {
+    const mib = (bytes) => (bytes / 2 ** 20).toFixed(1)
+    setInterval(() => {
+      const m = process.memoryUsage()
+      process.stderr.write(`memory: rss ${mib(m.rss)} MiB, V8 heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)}, external ${mib(m.external)} (ArrayBuffers ${mib(m.arrayBuffers)})\n`)
+    }, memoryLogSeconds * 1000).unref()
+  }
+  const main = await loadMain()
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })
 }
 
-const main = await loadMain()
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })
+const args = process.argv.slice(2)
+if (needsAgentRelaunch(args)) {
+  // This process only passes signals on and exits as the agent does (agent-launch.js).
+  relaunchAgent(fileURLToPath(import.meta.url), args)
+} else {
+  // The marker has done its job here: processes started from this one decide afresh.
+  delete process.env[RELAUNCHED_ENV]
+  await run()
+}

@@ -1,21 +1,11 @@
 // How an agent process is started: the Node options and environment every launcher gives it
-// (`flotilla up`, the benchmarks, the e2e harness; bin/flotilla.js's first line does the same
-// for an agent started by hand). One place, so every agent runs with the same memory settings.
-//
-// Why (measured on agents idle after a load run):
-// - V8's young generation may grow to 3 × 16 MiB semi-spaces under load and is shrunk only
-//   after V8 has seen the process idle for a while; 4 MiB semi-spaces keep it small for good.
-// - glibc gives each thread that mallocs (LevelDB's, libuv's pool) an arena of its own, and
-//   freed memory in an arena is rarely returned to the system; two arenas hold the same work.
-//   MALLOC_ARENA_MAX is read by glibc when the process starts, so it must be in the
-//   environment the agent is started with.
-// - --expose-gc lets the agent collect a load's garbage once it is idle (idle-gc.ts).
+// (`flotilla up`, the benchmarks, the e2e harness; bin/flotilla.js re-executes an agent
+// started by hand with the same). The values live in bin/agent-launch.js, which says why each
+// is there: bin/flotilla.js needs them before anything is compiled.
 
-/** Node options for an agent process, before the script. */
-export const AGENT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc']
+import { AGENT_ENV, AGENT_NODE_ARGS } from '../../bin/agent-launch.js'
 
-/** Environment variables an agent process starts with (a value already set in the environment wins). */
-export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
+export { AGENT_ENV, AGENT_NODE_ARGS }
 
 /** `base` plus AGENT_ENV, for spawning an agent. */
 export function agentEnv (base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -24,6 +14,7 @@ export function agentEnv (base: NodeJS.ProcessEnv = process.env): NodeJS.Process
 
 /**
  * Set to a launcher's pid in an agent's environment: the agent stops (as on SIGTERM) once its
- * parent is no longer that process. `flotilla up` sets it for the agents it starts.
+ * parent is no longer that process. `flotilla up` sets it for the agents it starts, and
+ * bin/flotilla.js for the agent it re-executes.
  */
 export const STOP_WITH_PARENT_ENV = 'FLOTILLA_STOP_WITH_PARENT'

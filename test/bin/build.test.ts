@@ -40,6 +40,7 @@ function makeProject (): string {
   mkdirSync(join(dir, 'bin'))
   cpSync(join(REPO, 'bin', 'flotilla.js'), join(dir, 'bin', 'flotilla.js'))
   cpSync(join(REPO, 'bin', 'build.js'), join(dir, 'bin', 'build.js'))
+  cpSync(join(REPO, 'bin', 'agent-launch.js'), join(dir, 'bin', 'agent-launch.js'))
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'))
   return dir
 }
