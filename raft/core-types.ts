@@ -59,6 +59,15 @@ export interface Ready {
   readonly messages: Message[]
   /** May be sent before persisting completes. */
   readonly earlyMessages: Message[]
+  /**
+   * Commit-index updates (commitOnly appends) no follower is waiting for: no forwarded
+   * proposal of that follower's is among the newly committed entries. The driver may hold
+   * them for a moment and drop one once an append to the same follower goes out (it carries
+   * the commit too): at one write at a time the next write's append tells the commit, and
+   * the follower handles one message per write instead of two. Send order and loss are as
+   * for the others; a dropped one is re-learnt from the next append or heartbeat.
+   */
+  readonly lazyMessages: Message[]
   readonly readStates: ReadState[]
   /**
    * InstallSnapshot chunks to send whose bytes the core does not hold (releaseSnapshotData):

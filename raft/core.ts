@@ -65,6 +65,12 @@ export class RaftCore {
    * leaves once applied, where the driver's dedupe window (appliedId) takes over.
    */
   readonly appendedIds = new Set<string>()
+  /**
+   * Leader only: per follower, the last index of the log when it last forwarded proposals.
+   * A commit-index update that reaches past it is one that follower waits for (to answer its
+   * client); any other may go out lazily (Ready.lazyMessages). Cleared with the term.
+   */
+  readonly forwardedThrough = new Map<NodeId, number>()
   /** See RaftOptions.appliedId. */
   readonly appliedId: (id: string) => boolean
   /** Latest snapshot this node holds (taken locally or received), to send to followers. */
@@ -94,6 +100,8 @@ export class RaftCore {
   private readonly random: () => number
 
   msgs: Message[] = []
+  /** Messages the driver may hold briefly (see Ready.lazyMessages). */
+  lazyMsgs: Message[] = []
   readStates: ReadState[] = []
   private prevHard: HardState
   private prevSoft: SoftState
@@ -196,7 +204,7 @@ export class RaftCore {
   }
 
   /** Leader: append proposals a follower forwarded, skipping ids it has already (step-leader.ts). */
-  proposeForwarded (entries: readonly ForwardedProposal[]): void { proposeForwarded(this, entries) }
+  proposeForwarded (entries: readonly ForwardedProposal[]): void { proposeForwarded(this, entries, this.id) }
 
   /** Propose a single-server membership change. */
   proposeConfChange (change: ConfChange, id?: string): { index: number, term: number } {
@@ -280,7 +288,7 @@ export class RaftCore {
   hasReady (): boolean {
     if (this.outstanding !== null) return false
     if (this.role === 'leader' && this.needsBroadcast) return true
-    return this.msgs.length > 0 || this.readStates.length > 0 || this.snapshotReads.length > 0 || this.pendingSnapshot !== null ||
+    return this.msgs.length > 0 || this.lazyMsgs.length > 0 || this.readStates.length > 0 || this.snapshotReads.length > 0 || this.pendingSnapshot !== null ||
       this.log.stable < this.log.lastIndex() || this.log.commit > this.applied ||
       !sameHard(this.hardState(), this.prevHard) || !sameSoft(this.softState(), this.prevSoft)
   }
@@ -304,10 +312,12 @@ export class RaftCore {
       committedEntries,
       messages: early ? [] : this.msgs,
       earlyMessages: early ? this.msgs : [],
+      lazyMessages: this.lazyMsgs,
       readStates: this.readStates,
       snapshotReads: this.snapshotReads
     }
     this.msgs = []
+    this.lazyMsgs = []
     this.readStates = []
     this.snapshotReads = []
     this.prevHard = hard
@@ -419,6 +429,7 @@ export class RaftCore {
     this.leadTransferee = null
     this.needsBroadcast = false
     this.appendedIds.clear()
+    this.forwardedThrough.clear()
   }
 
   /** A voter that knows the membership (a learner or a removed node never campaigns). */
@@ -595,6 +606,11 @@ export class RaftCore {
 
   send (m: Message): void {
     this.msgs.push(m)
+  }
+
+  /** A message nobody waits for: the driver may hold it briefly and drop it once a later one carries the same news. */
+  sendLazy (m: Message): void {
+    this.lazyMsgs.push(m)
   }
 }
 

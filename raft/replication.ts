@@ -5,7 +5,7 @@
 import type { RaftCore } from './core.ts'
 import type { Progress } from './progress.ts'
 import { assert } from './raft-log.ts'
-import type { Entry, NodeId } from './types.ts'
+import type { Entry, Message, NodeId } from './types.ts'
 
 /** Send what each follower lacks: new entries, or the new commit index. Batches all proposals since the last call. */
 export function flushBroadcast (r: RaftCore): void {
@@ -56,7 +56,10 @@ function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
   if (canCommit <= pr.sentCommit || pr.state === 'snapshot') return
   const term = r.log.term(pr.match)
   if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
-  r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit, commitOnly: true })
+  const m: Message = { type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit, commitOnly: true }
+  // Urgent only if it commits something this follower forwarded (its client waits for it).
+  if ((r.forwardedThrough.get(to) ?? 0) > pr.sentCommit) r.send(m)
+  else r.sendLazy(m)
   pr.sentCommit = canCommit
 }
 

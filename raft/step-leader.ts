@@ -2,7 +2,7 @@
 // commit, snapshot transfer, read-index rounds, leadership transfer and forwarded proposals.
 
 import type { RaftCore } from './core.ts'
-import type { AppendResponse, ForwardedProposal, Message } from './types.ts'
+import type { AppendResponse, ForwardedProposal, Message, NodeId } from './types.ts'
 
 export function stepLeader (r: RaftCore, m: Message): void {
   switch (m.type) {
@@ -36,7 +36,7 @@ export function stepLeader (r: RaftCore, m: Message): void {
       r.readOnly.request(r, m.ctx, m.from)
       break
     case 'propose':
-      proposeForwarded(r, m.entries)
+      proposeForwarded(r, m.entries, m.from)
       break
     default:
       break
@@ -49,13 +49,15 @@ export function stepLeader (r: RaftCore, m: Message): void {
  * learns the outcome from the first copy when that does. One refused (a transfer under way,
  * too many uncommitted entries) is dropped with the rest: the follower sends them again.
  */
-export function proposeForwarded (r: RaftCore, entries: readonly ForwardedProposal[]): void {
+export function proposeForwarded (r: RaftCore, entries: readonly ForwardedProposal[], from: NodeId): void {
   try {
     for (const e of entries) {
       if (r.appendedIds.has(e.id) || r.appliedId(e.id)) continue
       r.propose(e.data, e.id)
     }
   } catch {}
+  // It waits for the commit of what it sent (or of the copy already here): at most the log's end.
+  if (from !== r.id) r.forwardedThrough.set(from, r.log.lastIndex())
 }
 
 function onAppendResponse (r: RaftCore, m: AppendResponse): void {

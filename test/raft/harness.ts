@@ -53,6 +53,8 @@ export class Harness {
   readonly down = new Set<NodeId>()
   /** Sees every message delivered. */
   observe: ((m: Message) => void) | null = null
+  /** Sees every Ready taken, before its messages are queued. */
+  onReady: ((id: NodeId, rd: Ready) => void) | null = null
   /** Answer Ready.snapshotReads from the node's disk at once; when false they are only collected in `snapshotReads`. */
   serveSnapshotReads = true
   readonly snapshotReads: SnapshotRead[] = []
@@ -122,6 +124,7 @@ export class Harness {
       while (n.core.hasReady()) {
         any = true
         const rd = n.core.ready()
+        this.onReady?.(id, rd)
         persist(n.disk, rd)
         if (rd.snapshot !== null) {
           n.restored.push(rd.snapshot)
@@ -129,7 +132,7 @@ export class Harness {
         }
         for (const e of rd.committedEntries) n.applied.push(e)
         for (const r of rd.readStates) n.reads.push(r)
-        this.queue.push(...rd.earlyMessages, ...rd.messages)
+        this.queue.push(...rd.earlyMessages, ...rd.lazyMessages, ...rd.messages)
         n.core.advance(rd)
         // Chunks of a released snapshot, read back from the disk as a driver would.
         for (const read of rd.snapshotReads) {

@@ -130,7 +130,8 @@ export class SimNode {
     while (this.up && this.outstanding === null && this.core.hasReady()) {
       const rd = this.core.ready()
       this.outstanding = rd
-      for (const m of rd.earlyMessages) this.env.send(m)
+      // Lazy commit updates travel like any message here (a driver may hold them a moment).
+      for (const m of [...rd.earlyMessages, ...rd.lazyMessages]) this.env.send(m)
       if (this.env.config.bug === 'ack-before-persist') for (const m of rd.messages) this.env.send(m)
       for (const rs of rd.readStates) this.env.readState(this, rs)
       if (rd.snapshot === null && rd.entries.length === 0 && rd.hardState === null) {
