@@ -10,6 +10,16 @@ import type { Entry, Message, NodeId } from './types.ts'
 /** Send what each follower lacks: new entries, or the new commit index. Batches all proposals since the last call. */
 export function flushBroadcast (r: RaftCore): void {
   r.needsBroadcast = false
+  // Followers waiting for a write they forwarded first: their messages leave (and they start
+  // their fsync) before the others', which matters on a machine with fewer cores than nodes.
+  if (r.forwardedThrough.size > 0) {
+    const waiting: NodeId[] = []
+    const rest: NodeId[] = []
+    for (const [id, pr] of r.progress) ((r.forwardedThrough.get(id) ?? 0) > pr.sentCommit ? waiting : rest).push(id)
+    for (const id of waiting) sendAppend(r, id, false)
+    for (const id of rest) sendAppend(r, id, false)
+    return
+  }
   for (const id of r.progress.keys()) sendAppend(r, id, false)
 }
 

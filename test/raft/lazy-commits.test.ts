@@ -105,3 +105,21 @@ describe('HeldCommits (the driver side)', () => {
     expect(sent).toEqual([])
   })
 })
+
+describe('who hears first', () => {
+  it('the append of a forwarded write goes first to the follower that forwarded it', () => {
+    const h = new Harness(['a', 'b', 'c'])
+    h.stabilize()
+    h.campaign('a')
+    h.propose('a', 'warm-up')
+    h.stabilize()
+    for (const origin of ['c', 'b']) {
+      const order: NodeId[] = []
+      h.onReady = (id, rd) => { if (id === 'a') for (const m of rd.earlyMessages) if (m.type === 'append' && m.entries.length > 0) order.push(m.to) }
+      h.core('a').step({ type: 'propose', from: origin, to: 'a', term: h.core('a').term, entries: [{ data: enc(`from-${origin}`), id: `p-${origin}` }] })
+      h.stabilize()
+      h.onReady = null
+      expect(order[0]).toBe(origin)
+    }
+  })
+})
