@@ -563,7 +563,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const applied = this.core.applied
     if (applied - this.lastSnapshotIndex < every) return
     if (this.bytesSinceSnapshot < (this.opts.snapshotLogRatio ?? 0.5) * this.lastSnapshotBytes) return
-    const ids = this.ids.entries()
+    const ids = this.ids.encode()
     // The store packs its state (with msgpackr) into one buffer of about the last snapshot's
     // size instead of growing one step by step (snapshot-envelope.ts).
     reservePackBuffer(this.lastSnapshotBytes * 1.25 + 65_536)
@@ -587,7 +587,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const env = unpackEnvelope(snap.data)
     this.lastSnapshotBytes = snap.data.length
     if (restoreStateMachine) await this.opts.stateMachine.restore(new Uint8Array(env.sm))
-    this.ids.reset(env.ids)
+    this.ids.restore(env.ids)
   }
 
   private failAll (err: Error): void {
