@@ -25,6 +25,11 @@ export function diskKey (obj: KObject): string {
   return OBJECT_PREFIX + objectKey(refOf(obj))
 }
 
+/** The key on disk of the object with this objectKey. */
+export function diskKeyOf (key: string): string {
+  return OBJECT_PREFIX + key
+}
+
 interface Deferred { promise: Promise<void>, resolve: () => void, reject: (err: unknown) => void }
 
 function deferred (): Deferred {
