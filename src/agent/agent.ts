@@ -37,7 +37,7 @@ import { Libp2pRaftTransport } from './raft-transport.ts'
  * Entry data after which a snapshot is taken even if it is small next to the state: with
  * 100k objects the default ratio alone let ~15 MB of entries (~25 MiB of memory) wait.
  */
-const SNAPSHOT_LOG_BYTES = Number(process.env.FLOTILLA_SNAPSHOT_LOG_BYTES ?? 4 * 2 ** 20)
+const SNAPSHOT_LOG_BYTES = 4 * 2 ** 20
 
 export interface AgentOptions {
   dataDir: string
