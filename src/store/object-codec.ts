@@ -1,5 +1,6 @@
 // Stored objects kept encoded: an object as its msgpack bytes held in a one-byte string (one
-// character per byte), and the store snapshot written from such strings without decoding them.
+// character per byte; common words as two-byte tokens, msgpack-words.ts), and the store
+// snapshot written from such strings without decoding them.
 //
 // Why: a deep-frozen object decoded by msgpackr costs ~560 heap bytes for a small ConfigMap
 // (three objects with spare property slots, a property array, and a string per value); its
@@ -15,19 +16,19 @@
 
 import { Packr } from 'msgpackr'
 import { deepFreeze } from './deep.ts'
+import { compact, expand, expandedLength, expandInto } from './msgpack-words.ts'
 import type { KObject } from './types.ts'
 
 const packr = new Packr({ useRecords: false })
 
-/** The object's msgpack bytes as a one-byte string. */
+/** The object's msgpack bytes as a one-byte string, common words as tokens (msgpack-words.ts). */
 export function encodeObject (obj: KObject): string {
-  const bytes = packr.pack(obj)
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  return compact(packr.pack(obj))
 }
 
 /** The object encodeObject encoded, deep-frozen (a new copy on every call). */
 export function decodeObject (encoded: string): KObject {
-  return deepFreeze(packr.unpack(Buffer.from(encoded, 'latin1')) as KObject)
+  return deepFreeze(packr.unpack(expand(encoded)) as KObject)
 }
 
 /** msgpack header of an array of `n` items (fixarray, array16, array32). */
@@ -44,15 +45,23 @@ function arrayHeader (n: number): number[] {
 export function packSnapshot (appliedIndex: number, objects: ReadonlyArray<KObject | string>): Uint8Array {
   // The map with an empty array packs as …"objects" 0x90: that last byte becomes the real header.
   const head = packr.pack({ appliedIndex, objects: [] })
-  const items = objects.map((o) => typeof o === 'string' ? o : encodeObject(o))
+  // msgpackr's views stay valid: it never writes over bytes it handed out.
+  const items = objects.map((o) => typeof o === 'string' ? o : packr.pack(o))
   const header = arrayHeader(items.length)
   let size = head.length - 1 + header.length
-  for (const s of items) size += s.length
+  for (const item of items) size += typeof item === 'string' ? expandedLength(item) : item.length
   const out = Buffer.allocUnsafeSlow(size)
   out.set(head.subarray(0, head.length - 1), 0)
   let at = head.length - 1
   out.set(header, at)
   at += header.length
-  for (const s of items) at += out.write(s, at, 'latin1')
+  for (const item of items) {
+    if (typeof item === 'string') {
+      at += expandInto(item, out, at)
+    } else {
+      out.set(item, at)
+      at += item.length
+    }
+  }
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
 }
