@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=4096 MALLOC_MMAP_MAX_=16384 node --max-semi-space-size=4 --expose-gc
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --expose-gc
 // The `flotilla` executable: runs the compiled bundle (dist/flotilla.js, see bin/build.js),
 // rebuilding it first when any source changed since it was built, so it never runs stale
 // code. If the build fails (a syntax error, a read-only checkout), it says so in one line on

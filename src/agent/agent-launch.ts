@@ -9,24 +9,21 @@
 //   freed memory in an arena is rarely returned to the system; two arenas hold the same work.
 //   MALLOC_ARENA_MAX is read by glibc when the process starts, so it must be in the
 //   environment the agent is started with.
-// - glibc serves an allocation from its heap arena unless it is at least the mmap threshold;
-//   what is freed inside the arena stays there, as holes among longer-lived allocations
-//   (LevelDB's 4 KiB memtable blocks, network buffers, msgpack buffers). By default the
-//   threshold also rises to the size of a freed large buffer (a snapshot's: tens of MiB),
-//   after which those go to the arena too. Measured 60 s after 100k writes: 68 MiB of arena
-//   of which 17 MiB in use. A fixed MALLOC_MMAP_THRESHOLD_ of 4 KiB gives every allocation
-//   of a page or more its own mapping, returned to the system when freed: the arena then
-//   held 17-21 MiB (7 in use), RSS 30-40 MiB lower, writes/s the same. (16 and 32 KiB gave
-//   no gain over 128 KiB: the holes are made by page-sized allocations.) MALLOC_MMAP_MAX_
-//   bounds the mappings glibc makes this way (past it, the arena again), far below the
-//   kernel's 65,530 per process that V8's own mappings also need.
+// - glibc serves an allocation from its heap arena unless it is at least the mmap threshold,
+//   and by default raises that threshold to the size of a freed large buffer (a snapshot's:
+//   tens of MiB) and its trim threshold to twice that: every later buffer below it then
+//   comes from the arena, and what is freed there stays as holes. Measured 60 s after 100k
+//   writes: 68 MiB of arena of which 17 MiB in use. A fixed MALLOC_MMAP_THRESHOLD_ (glibc's
+//   own default, 128 KiB) turns that adjustment off: arena 28-42 MiB, RSS 25-30 MiB lower,
+//   same writes/s. (4 KiB halves the arena again, but mapping every page-sized buffer, one
+//   per socket read, cost 8% of the writes/s at 64 clients; 8-32 KiB gained nothing.)
 // - --expose-gc lets the agent collect a load's garbage once it is idle (idle-gc.ts).
 
 /** Node options for an agent process, before the script. */
 export const AGENT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc']
 
 /** Environment variables an agent process starts with (a value already set in the environment wins). */
-export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '4096', MALLOC_MMAP_MAX_: '16384' }
+export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' }
 
 /** `base` plus AGENT_ENV, for spawning an agent. */
 export function agentEnv (base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

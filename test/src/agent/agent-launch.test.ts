@@ -19,9 +19,9 @@ describe('agent launch settings', () => {
   })
 
   it('node accepts the options, and the process sees the environment', async () => {
-    const script = 'console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX, mmap: process.env.MALLOC_MMAP_THRESHOLD_, mmapMax: process.env.MALLOC_MMAP_MAX_, execArgv: process.execArgv }))'
+    const script = 'console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX, mmap: process.env.MALLOC_MMAP_THRESHOLD_, execArgv: process.execArgv }))'
     const { stdout } = await promisify(execFile)(process.execPath, [...AGENT_NODE_ARGS, '-e', script], { env: agentEnv({ PATH: process.env.PATH }) })
-    expect(JSON.parse(stdout)).toEqual({ arenas: '2', mmap: '4096', mmapMax: '16384', execArgv: [...AGENT_NODE_ARGS, '-e', script] })
+    expect(JSON.parse(stdout)).toEqual({ arenas: '2', mmap: '131072', execArgv: [...AGENT_NODE_ARGS, '-e', script] })
   })
 
   it('keeps a value the caller already set', () => {
