@@ -56,8 +56,12 @@ export const defaultEncodedKinds = (group: string, kind: string): boolean => gro
 
 interface Waiter { index: number, resolve: () => void, reject: (err: unknown) => void }
 
-/** How many recent apply results resultOf() can still answer for. */
-const RECENT_RESULTS = 4096
+/**
+ * How many recent apply results resultOf() can still answer for. Small: each holds its
+ * object (for kinds held encoded, a decoded copy), and forwarded writes now take their result
+ * from RaftNode.submit instead.
+ */
+export const RECENT_RESULTS = 1024
 
 export class ObjectStore implements StateMachine, ObjectReader {
   private readonly table: ObjectTable
@@ -98,7 +102,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
   }
 
   /**
-   * What applying the entry at `index` produced here, while it is among the last few thousand
+   * What applying the entry at `index` produced here, while it is among the last RECENT_RESULTS
    * applied (undefined after that, or for an index not applied in this process). A follower
    * answers a forwarded write from its own replica with it, so the leader need not send the
    * object back.
