@@ -69,6 +69,12 @@ export interface RaftNodeOptions {
    * replaces (every snapshot passes through several state-sized buffers).
    */
   readonly snapshotLogRatio?: number
+  /**
+   * ...but never wait for more than this many bytes of entry data: the entries since the last
+   * snapshot stay in memory (each with ~250 bytes of objects besides its data), so this bounds
+   * the log's memory whatever the state's size. Default Infinity (the ratio alone decides).
+   */
+  readonly snapshotLogBytes?: number
   /** Proposal ids remembered for this many entries. Default 100,000. */
   readonly dedupeWindow?: number
   /** Seeded randomness for election timeouts. Default Math.random (this is the edge; the core stays pure). */
@@ -606,8 +612,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const every = this.opts.snapshotEvery ?? 10_000
     const applied = this.core.applied
     if (applied - this.lastSnapshotIndex < every) return
-    if (this.bytesSinceSnapshot < (this.opts.snapshotLogRatio ?? 0.5) * this.lastSnapshotBytes) return
-    const ids = this.ids.entries()
+    const logBytes = Math.min((this.opts.snapshotLogRatio ?? 0.5) * this.lastSnapshotBytes, this.opts.snapshotLogBytes ?? Infinity)
+    if (this.bytesSinceSnapshot < logBytes) return
+    const ids = this.ids.encode()
     // The store packs its state (with msgpackr) into one buffer of about the last snapshot's
     // size instead of growing one step by step (snapshot-envelope.ts).
     reservePackBuffer(this.lastSnapshotBytes * 1.25 + 65_536)
@@ -631,7 +638,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const env = unpackEnvelope(snap.data)
     this.lastSnapshotBytes = snap.data.length
     if (restoreStateMachine) await this.opts.stateMachine.restore(new Uint8Array(env.sm))
-    this.ids.reset(env.ids)
+    this.ids.restore(env.ids)
   }
 
   private failAll (err: Error): void {

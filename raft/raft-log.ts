@@ -8,6 +8,9 @@
 
 import type { Entry } from './types.ts'
 
+/** Size of the buffers entry data is packed into: above glibc's mmap threshold (128 KiB). */
+const SLAB_BYTES = 256 * 1024
+
 export class RaftLog {
   /** Last index covered by the snapshot (lastIncludedIndex) and its term. */
   snapshotIndex: number
@@ -19,6 +22,9 @@ export class RaftLog {
   commit: number
   /** Highest index known to be durable on this node's disk. */
   stable: number
+  /** Where packData puts entry data (see reserve), and how much of it is used. */
+  private slab: Uint8Array | null = null
+  private slabUsed = 0
 
   constructor (snapshotIndex: number, snapshotTerm: number, entries: Entry[], commit: number) {
     this.snapshotIndex = snapshotIndex
@@ -153,15 +159,34 @@ export class RaftLog {
     let bytes = 0
     for (let i = start; i <= end; i++) bytes += (this.entries[i] as Entry).data.length
     if (bytes === 0) return
-    const slab = new Uint8Array(bytes)
-    let at = 0
+    const slab = this.reserve(bytes)
+    let at = slab.byteOffset
     for (let i = start; i <= end; i++) {
       const e = this.entries[i] as Entry
       if (e.data.length === 0) continue
-      slab.set(e.data, at)
-      this.entries[i] = { ...e, data: slab.subarray(at, at + e.data.length) }
+      const data = new Uint8Array(slab.buffer, at, e.data.length)
+      data.set(e.data)
+      this.entries[i] = { ...e, data }
       at += e.data.length
     }
+  }
+
+  /**
+   * `bytes` of room for packed entry data: the rest of the current slab, or a new one.
+   * Why slabs of SLAB_BYTES, not a buffer per batch: a buffer of a few KiB comes from the
+   * malloc heap, lives until the next snapshot, and so pins the heap pages around it, among
+   * which the short-lived buffers of network reads and msgpack come and go; a slab is large
+   * enough to get a mapping of its own, returned to the system when its entries are gone.
+   */
+  private reserve (bytes: number): Uint8Array {
+    if (bytes > SLAB_BYTES / 4) return new Uint8Array(bytes)
+    if (this.slab === null || this.slabUsed + bytes > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES)
+      this.slabUsed = 0
+    }
+    const room = this.slab.subarray(this.slabUsed, this.slabUsed + bytes)
+    this.slabUsed += bytes
+    return room
   }
 
   /**

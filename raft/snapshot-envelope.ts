@@ -1,6 +1,7 @@
 // The bytes of a RaftNode snapshot: the state machine's own snapshot plus the proposal ids of
 // recent entries (so a retried proposal stays applied once across a snapshot), as a msgpack
-// map { sm: bin, ids: [[id, index], …] }.
+// map { sm: bin, ids: bin } (ids: RecentIds.encode(); snapshots written before ids were
+// hashed hold [[id, index], …] there, and still restore).
 //
 // Memory. A snapshot is the largest value an agent packs (the whole state), every few thousand
 // entries, and three things about msgpackr made each one leave several times its size behind:
@@ -16,12 +17,13 @@
 // garbage as soon as the snapshot is taken and written.
 
 import { Packr } from 'msgpackr'
+import type { IdPairs } from './recent-ids.ts'
 
 export interface SnapshotEnvelope {
   /** The state machine's own snapshot. */
   sm: Uint8Array
-  /** [id, index] of recent proposal ids, oldest first. */
-  ids: Array<[string, number]>
+  /** Recent proposal ids, oldest first: RecentIds.encode(), or [id, index] pairs in an older snapshot. */
+  ids: Uint8Array | IdPairs
 }
 
 /** Size of the buffer msgpackr gets back: the size it starts with itself. */

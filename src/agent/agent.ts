@@ -33,6 +33,12 @@ import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
 
+/**
+ * Entry data after which a snapshot is taken even if it is small next to the state: with
+ * 100k objects the default ratio alone let ~15 MB of entries (~25 MiB of memory) wait.
+ */
+const SNAPSHOT_LOG_BYTES = 4 * 2 ** 20
+
 export interface AgentOptions {
   dataDir: string
   /** Agent and Node name. Default: the hostname. */
@@ -183,6 +189,8 @@ export class Agent {
       heartbeatTick: this.opts.heartbeatTick ?? 2,
       // A leader running older code drops forwards sent on the Raft stream: they go by rpc then.
       forwardFallback: proposeByRpc(this.rpc),
+      // The log since the last snapshot is held in memory: bound it (agent memory target).
+      snapshotLogBytes: SNAPSHOT_LOG_BYTES,
       ...(this.created ? { bootstrap: [this.host.peerId] } : {})
     })
     this.raft.on('error', (err) => { this.log(`raft: ${err.message}`) })

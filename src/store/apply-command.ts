@@ -96,7 +96,7 @@ function create (ctx: ApplyContext, raw: unknown): ApplyResult {
   const checked = checkObject(ctx, raw)
   if ('code' in checked) return fail(checked)
   const { ref, obj } = checked
-  if (ctx.table.get(ref) !== undefined) return fail(alreadyExistsError(ref.group, ref.kind, ref.name))
+  if (ctx.table.has(ref)) return fail(alreadyExistsError(ref.group, ref.kind, ref.name))
   if (ref.namespace !== '' && !namespaceExists(ctx, ref.namespace)) return fail(notFoundError('', 'Namespace', ref.namespace))
   obj.metadata.resourceVersion = String(ctx.index)
   obj.metadata.generation ??= 1

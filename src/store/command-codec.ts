@@ -20,7 +20,9 @@ export function encodeCommand (command: StoreCommand): Uint8Array {
 export function decodeCommand (data: Uint8Array): StoreCommand | null {
   if (data.length === 0) return null
   try {
-    const value: unknown = packr.unpack(data)
+    // Through a view of its own: msgpackr caches a DataView on the array it decodes (a
+    // property and ~100 bytes), and `data` stays in the Raft log until the next snapshot.
+    const value: unknown = packr.unpack(data.subarray())
     if (!isCommand(value)) return null
     internObjects(value)
     return value

@@ -19,14 +19,15 @@ import type { StateMachine } from '../../raft/node.ts'
 import type { Entry } from '../../raft/types.ts'
 import { kindFor } from '../objects/kinds.ts'
 import { applyCommand, type Change, type KindLookup } from './apply-command.ts'
-import { decodeCommand, decodeSnapshot, encodeSnapshot } from './command-codec.ts'
+import { decodeCommand, decodeSnapshot } from './command-codec.ts'
 import { deepEqual, deepFreeze } from './deep.ts'
 import { invalidCommandError } from './errors.ts'
 import { internNames } from './intern.ts'
-import { ObjectTable } from './object-table.ts'
+import { decodeObject, packSnapshot } from './object-codec.ts'
+import { ObjectTable, type StoredObject } from './object-table.ts'
 import { kindKey, objectKey, refOf } from './refs.ts'
 import { compileSelectors } from './selectors.ts'
-import { diskKey, StorePersistence } from './store-persistence.ts'
+import { diskKey, diskKeyOf, StorePersistence } from './store-persistence.ts'
 import { WatchHub, type HubEvent } from './watch-hub.ts'
 import type { ApplyResult, KObject, ListOptions, ListResult, ObjectReader, ObjectRef, WatchEvent } from './types.ts'
 
@@ -43,15 +44,27 @@ export interface ObjectStoreOptions {
   onPersistError?: (err: unknown) => void
   /** Scope and subresources of each kind. Default: the KINDS table (kinds.ts). */
   kinds?: KindLookup
+  /**
+   * Kinds whose objects are held encoded (less than half the memory) and decoded on every read
+   * (object-table.ts). Default: ConfigMap and Secret, which roles read only to start containers.
+   */
+  encodedKinds?: (group: string, kind: string) => boolean
 }
+
+/** ConfigMaps and Secrets: many and large in a typical cluster, and seldom read by the roles. */
+export const defaultEncodedKinds = (group: string, kind: string): boolean => group === '' && (kind === 'ConfigMap' || kind === 'Secret')
 
 interface Waiter { index: number, resolve: () => void, reject: (err: unknown) => void }
 
-/** How many recent apply results resultOf() can still answer for. */
-const RECENT_RESULTS = 4096
+/**
+ * How many recent apply results resultOf() can still answer for. Small: each holds its
+ * object (for kinds held encoded, a decoded copy), and forwarded writes now take their result
+ * from RaftNode.submit instead.
+ */
+export const RECENT_RESULTS = 1024
 
 export class ObjectStore implements StateMachine, ObjectReader {
-  private readonly table = new ObjectTable()
+  private readonly table: ObjectTable
   private readonly hub: WatchHub
   private readonly kinds: KindLookup
   private persistence: StorePersistence | null = null
@@ -65,6 +78,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
   /** A store in memory only. Use ObjectStore.open({ dir }) for one kept on disk. */
   constructor (opts: Omit<ObjectStoreOptions, 'dir'> = {}) {
     this.kinds = opts.kinds ?? kindFor
+    this.table = new ObjectTable(opts.encodedKinds ?? defaultEncodedKinds)
     const onError = opts.onWatchError ?? ((err: unknown) => { console.error('A watch callback threw; the watch was stopped:', err) })
     this.onPersistError = opts.onPersistError ?? ((err: unknown) => { console.error('Writing the applied state to disk failed; a restart re-applies it from the Raft log:', err) })
     this.hub = new WatchHub(opts.historySize ?? 10_000, 0, onError)
@@ -88,7 +102,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
   }
 
   /**
-   * What applying the entry at `index` produced here, while it is among the last few thousand
+   * What applying the entry at `index` produced here, while it is among the last RECENT_RESULTS
    * applied (undefined after that, or for an index not applied in this process). A follower
    * answers a forwarded write from its own replica with it, so the leader need not send the
    * object back.
@@ -125,10 +139,10 @@ export class ObjectStore implements StateMachine, ObjectReader {
       results.push(result)
       this.recent[entry.index % RECENT_RESULTS] = { index: entry.index, result }
       this.applied = entry.index
-      for (const c of changes) {
+      changes.forEach((c, i) => {
         touched.set(diskKey(c.object), c.type === 'DELETED' ? null : c.object)
-        this.hub.publish({ index: entry.index, kindKey: kindKey(c.ref.group, c.ref.kind), namespace: c.ref.namespace, type: c.type, object: c.object, ...(c.prev !== undefined ? { prev: c.prev } : {}) })
-      }
+        this.hub.publish({ index: entry.index, kindKey: kindKey(c.ref.group, c.ref.kind), namespace: c.ref.namespace, type: c.type, object: c.object, ...(c.prev !== undefined ? { prev: c.prev } : {}) }, this.heldFor(changes, i))
+      })
     }
     this.releaseWaiters()
     if (this.persistence === null || entries.length === 0) return results
@@ -141,7 +155,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
 
   /** The whole state as msgpack { appliedIndex, objects } (objects sorted, so equal states give equal bytes). */
   snapshot (): Uint8Array {
-    return encodeSnapshot({ appliedIndex: this.applied, objects: this.table.all() })
+    return packSnapshot(this.applied, this.table.allStored())
   }
 
   /**
@@ -152,15 +166,15 @@ export class ObjectStore implements StateMachine, ObjectReader {
   async restore (data: Uint8Array): Promise<void> {
     this.assertOpen()
     const snap = decodeSnapshot(data)
-    const before = new Map<string, KObject>()
-    for (const obj of this.table.all()) before.set(objectKey(refOf(obj)), obj)
+    const before = new Map<string, StoredObject>()
+    this.table.forEachStored((key, v) => { before.set(key, v) })
     this.table.clear()
-    for (const obj of snap.objects) this.table.set(refOf(obj), deepFreeze(internNames(obj)))
+    const held = snap.objects.map((obj) => this.table.set(refOf(obj), deepFreeze(internNames(obj))))
     this.applied = snap.appliedIndex
     this.hub.reset(snap.appliedIndex)
-    for (const e of this.diff(before, snap.objects, snap.appliedIndex)) this.hub.deliver(e)
+    for (const e of this.diff(before, snap.objects, held, snap.appliedIndex)) this.hub.deliver(e)
     this.releaseWaiters()
-    await this.persistence?.replace([...before.values()].map(diskKey), snap.objects, snap.appliedIndex)
+    await this.persistence?.replace([...before.keys()].map(diskKeyOf), snap.objects, snap.appliedIndex)
   }
 
   get (ref: ObjectRef): KObject | undefined {
@@ -214,6 +228,21 @@ export class ObjectStore implements StateMachine, ObjectReader {
     await this.persistence?.close()
   }
 
+  /**
+   * The table's encoded string for changes[i].object, if the table holds that object encoded:
+   * only for the last change of its object in the entry (a batch may change one object twice).
+   */
+  private heldFor (changes: readonly Change[], i: number): string | undefined {
+    const c = changes[i] as Change
+    const held = c.type === 'DELETED' ? undefined : this.table.stored(c.ref)
+    if (typeof held !== 'string') return undefined
+    for (let j = i + 1; j < changes.length; j++) {
+      const later = (changes[j] as Change).ref
+      if (later.name === c.ref.name && later.namespace === c.ref.namespace && later.kind === c.ref.kind && later.group === c.ref.group) return undefined
+    }
+    return held
+  }
+
   private releaseWaiters (): void {
     if (this.waiters.length === 0) return
     const ready = this.waiters.filter((w) => w.index <= this.applied)
@@ -222,23 +251,32 @@ export class ObjectStore implements StateMachine, ObjectReader {
     for (const w of ready) w.resolve()
   }
 
-  /** Events turning `before` into `after`, in key order, all at `index`. */
-  private diff (before: ReadonlyMap<string, KObject>, after: readonly KObject[], index: number): HubEvent[] {
+  /**
+   * Events turning `before` into `after` (held: what the table holds for each), in key order,
+   * all at `index`. Encoded objects are decoded only where they differ.
+   */
+  private diff (before: ReadonlyMap<string, StoredObject>, after: readonly KObject[], held: readonly StoredObject[], index: number): HubEvent[] {
     const events: HubEvent[] = []
     const seen = new Set<string>()
     const event = (type: HubEvent['type'], object: KObject, prev?: KObject): HubEvent => {
       const ref = refOf(object)
       return { index, kindKey: kindKey(ref.group, ref.kind), namespace: ref.namespace, type, object, ...(prev !== undefined ? { prev } : {}) }
     }
-    for (const obj of after) {
+    after.forEach((obj, i) => {
       const key = objectKey(refOf(obj))
       seen.add(key)
-      const old = before.get(key)
-      if (old === undefined) events.push(event('ADDED', obj))
-      else if (!deepEqual(old, obj)) events.push(event('MODIFIED', obj, old))
-    }
-    for (const [key, old] of before) {
+      const stored = before.get(key)
+      if (stored === undefined) {
+        events.push(event('ADDED', obj))
+        return
+      }
+      if (stored === held[i]) return // the same encoded bytes
+      const old = typeof stored === 'string' ? decodeObject(stored) : stored
+      if (!deepEqual(old, obj)) events.push(event('MODIFIED', obj, old))
+    })
+    for (const [key, stored] of before) {
       if (seen.has(key)) continue
+      const old = typeof stored === 'string' ? decodeObject(stored) : stored
       events.push(event('DELETED', deepFreeze({ ...old, metadata: { ...old.metadata, resourceVersion: String(index) } })))
     }
     return events

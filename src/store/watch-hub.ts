@@ -13,6 +13,7 @@
 
 import { deepFreeze } from './deep.ts'
 import { GoneError } from './errors.ts'
+import { decodeObject } from './object-codec.ts'
 import type { CompiledSelectors } from './selectors.ts'
 import type { KObject, WatchEvent, WatchEventType } from './types.ts'
 
@@ -26,6 +27,12 @@ export interface HubEvent {
   /** The object before a MODIFIED event. */
   prev?: KObject
 }
+
+/**
+ * An event as the ring keeps it: `object` may be the table's encoded string for it (kinds held
+ * encoded, object-table.ts), shared with the table instead of a decoded copy of its own.
+ */
+type RingEvent = Omit<HubEvent, 'object'> & { object: KObject | string }
 
 interface Watcher {
   kindKey: string
@@ -49,7 +56,7 @@ export function filterEvent (e: HubEvent, selectors: CompiledSelectors): WatchEv
 }
 
 export class WatchHub {
-  private ring: Array<HubEvent | undefined>
+  private ring: Array<RingEvent | undefined>
   private head = 0
   private count = 0
   private readonly watchers = new Map<string, Set<Watcher>>()
@@ -57,7 +64,7 @@ export class WatchHub {
   private start: number
 
   constructor (private readonly capacity: number, startIndex: number, private readonly onError: (err: unknown) => void) {
-    this.ring = new Array<HubEvent | undefined>(capacity)
+    this.ring = new Array<RingEvent | undefined>(capacity)
     this.start = startIndex
   }
 
@@ -70,9 +77,12 @@ export class WatchHub {
     return this.count
   }
 
-  /** Record an event and deliver it to live watchers. */
-  publish (e: HubEvent): void {
-    this.record(e)
+  /**
+   * Record an event and deliver it to live watchers. `held`: the table's encoded string for
+   * e.object, kept in the history instead of the object (decoded again on replay).
+   */
+  publish (e: HubEvent, held?: string): void {
+    this.record(held === undefined ? e : { ...e, object: held })
     this.deliver(e)
   }
 
@@ -86,7 +96,7 @@ export class WatchHub {
 
   /** Forget all history: watches must then start at or after `index`. Live watchers stay. */
   reset (index: number): void {
-    this.ring = new Array<HubEvent | undefined>(this.capacity)
+    this.ring = new Array<RingEvent | undefined>(this.capacity)
     this.head = 0
     this.count = 0
     this.start = index
@@ -97,8 +107,10 @@ export class WatchHub {
     if (fromIndex < this.start) throw new GoneError(fromIndex, this.start)
     const w: Watcher = { kindKey, namespace, fromIndex, selectors, onEvent, stopped: false }
     for (let i = this.firstAfter(fromIndex); i < this.count && !w.stopped; i++) {
-      const e = this.ring[(this.head + i) % this.capacity] as HubEvent
-      if (e.kindKey === kindKey) this.send(w, e)
+      const e = this.ring[(this.head + i) % this.capacity] as RingEvent
+      if (e.kindKey !== kindKey || e.index <= fromIndex) continue
+      if (namespace !== '' && e.namespace !== namespace) continue
+      this.send(w, typeof e.object === 'string' ? { ...e, object: decodeObject(e.object) } : e as HubEvent)
     }
     if (w.stopped) return () => {}
     let set = this.watchers.get(kindKey)
@@ -116,7 +128,7 @@ export class WatchHub {
     this.watchers.clear()
   }
 
-  private record (e: HubEvent): void {
+  private record (e: RingEvent): void {
     if (this.capacity === 0) {
       this.start = Math.max(this.start, e.index)
       return
@@ -126,7 +138,7 @@ export class WatchHub {
       this.count++
       return
     }
-    const evicted = this.ring[this.head] as HubEvent
+    const evicted = this.ring[this.head] as RingEvent
     this.start = Math.max(this.start, evicted.index)
     this.ring[this.head] = e
     this.head = (this.head + 1) % this.capacity
@@ -138,7 +150,7 @@ export class WatchHub {
     let hi = this.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if ((this.ring[(this.head + mid) % this.capacity] as HubEvent).index > fromIndex) hi = mid
+      if ((this.ring[(this.head + mid) % this.capacity] as RingEvent).index > fromIndex) hi = mid
       else lo = mid + 1
     }
     return lo

@@ -146,7 +146,7 @@ async function measureRss (opts: BenchOptions, lockNote: string | null): Promise
       `host: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, ${host.platform}, Node ${host.node}${'missing' in etcd ? '' : `, etcd ${etcd.version}`}`,
       `RSS is VmRSS from /proc/PID/status (peak: VmHWM), in MiB (2^20 bytes); the target is 150 MB = 150 × 10^6 bytes = ${TARGET_RSS_MIB.toFixed(2)} MiB. KiB per write is the growth between the two stages (${LONG_IDLE_MS / 1000} s samples) divided by the writes in between. Each agent holds a full replica of every object in memory, so its RSS grows with the number of objects written.`,
       `Idle samples are taken ${SHORT_IDLE_MS / 1000} s and ${LONG_IDLE_MS / 1000} s after each stage's load ends; targets are judged on the ${LONG_IDLE_MS / 1000} s sample (V8 collects a load's garbage and shrinks its heap only after it has seen the process idle for a while).`,
-      'Agents run as `node --max-semi-space-size=4 --expose-gc bin/flotilla.js agent` with MALLOC_ARENA_MAX=2 (src/agent/agent-launch.ts, as `flotilla up` starts them; the compiled bundle dist/flotilla.js, fake container runtime).'
+      'Agents run as `node --max-semi-space-size=4 --expose-gc bin/flotilla.js agent` with MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 (src/agent/agent-launch.ts, as `flotilla up` starts them; the compiled bundle dist/flotilla.js, fake container runtime).'
     ]
   }
 }

@@ -284,7 +284,7 @@ describe('RaftNode (driver over the core)', () => {
   })
 
   it('waits with a snapshot until the log since the last one holds snapshotLogRatio of its size in data', async () => {
-    async function snapshotsTaken (snapshotLogRatio: number): Promise<Array<{ index: number, bytes: number }>> {
+    async function snapshotsTaken (snapshotLogRatio: number, snapshotLogBytes?: number): Promise<Array<{ index: number, bytes: number }>> {
       const store = new MemoryLogStore()
       const taken: Array<{ index: number, bytes: number }> = []
       const compact = store.compact.bind(store)
@@ -292,7 +292,7 @@ describe('RaftNode (driver over the core)', () => {
         taken.push({ index: snap.meta.index, bytes: snap.data.length })
         await compact(snap, through)
       }
-      const node = new RaftNode({ id: 'a', store, transport: new MemoryNetwork().transport(), stateMachine: new ListMachine(), tickMs: 5, bootstrap: ['a'], snapshotEvery: 10, snapshotRetain: 0, snapshotLogRatio })
+      const node = new RaftNode({ id: 'a', store, transport: new MemoryNetwork().transport(), stateMachine: new ListMachine(), tickMs: 5, bootstrap: ['a'], snapshotEvery: 10, snapshotRetain: 0, snapshotLogRatio, ...(snapshotLogBytes !== undefined ? { snapshotLogBytes } : {}) })
       await node.start()
       cleanup.push(async () => { await node.stop() })
       await until(() => node.isLeader)
@@ -308,6 +308,13 @@ describe('RaftNode (driver over the core)', () => {
     for (let i = 1; i < sized.length; i++) {
       const prev = sized[i - 1] as { index: number, bytes: number }
       expect(((sized[i] as { index: number }).index - prev.index) * 4).toBeGreaterThanOrEqual(prev.bytes)
+    }
+    // snapshotLogBytes caps the wait: a snapshot at least every 20 entries (80 bytes of data,
+    // or the 10-entry floor), though the ratio alone would wait for ever longer logs.
+    const capped = await snapshotsTaken(1, 80)
+    expect(capped.length).toBeGreaterThanOrEqual(9)
+    for (let i = 1; i < capped.length; i++) {
+      expect((capped[i] as { index: number }).index - (capped[i - 1] as { index: number }).index).toBeLessThanOrEqual(21)
     }
   })
 })

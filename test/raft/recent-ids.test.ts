@@ -3,6 +3,13 @@
 import { describe, expect, it } from 'vitest'
 import { RecentIds } from '../../raft/recent-ids.ts'
 
+/** A window of `ids` ([id, index], in order) checked against a plain Map model. */
+function model (pairs: Array<[string, number]>, evictedThrough: number): Map<string, number> {
+  const m = new Map<string, number>()
+  for (const [id, index] of pairs) if (index > evictedThrough) m.set(id, index)
+  return m
+}
+
 describe('RecentIds', () => {
   it('finds ids until they are evicted by index', () => {
     const ids = new RecentIds()
@@ -13,13 +20,13 @@ describe('RecentIds', () => {
     ids.evictThrough(2)
     expect([ids.get('a'), ids.get('b'), ids.get('c')]).toEqual([undefined, undefined, 3])
     expect(ids.size).toBe(1)
-    expect(ids.entries()).toEqual([['c', 3]])
   })
 
   it('keeps a later entry with the same id when the earlier one is evicted', () => {
     const ids = new RecentIds()
     ids.add('x', 5)
     ids.add('x', 9)
+    expect(ids.get('x')).toBe(9)
     ids.evictThrough(5)
     expect(ids.get('x')).toBe(9)
     ids.evictThrough(9)
@@ -27,26 +34,45 @@ describe('RecentIds', () => {
     expect(ids.size).toBe(0)
   })
 
-  it('stays exact across many evictions (the arrays are compacted along the way)', () => {
+  it('stays exact across growth, wrap-around and many evictions, retries included', () => {
     const ids = new RecentIds()
-    const window = 1000
+    const window = 3000
+    const pairs: Array<[string, number]> = []
     for (let i = 1; i <= 20_000; i++) {
-      ids.add(`id-${i}`, i)
+      // Every 7th entry repeats an id from a few entries back (a retried proposal).
+      const id = i % 7 === 0 ? `id-${i - 3}` : `id-${i}`
+      pairs.push([id, i])
+      ids.add(id, i)
       ids.evictThrough(i - window)
     }
+    const expected = model(pairs, 20_000 - window)
     expect(ids.size).toBe(window)
-    expect(ids.get(`id-${20_000 - window}`)).toBeUndefined()
-    expect(ids.get(`id-${20_000 - window + 1}`)).toBe(20_000 - window + 1)
-    const entries = ids.entries()
-    expect(entries[0]).toEqual([`id-${20_000 - window + 1}`, 20_000 - window + 1])
-    expect(entries.at(-1)).toEqual(['id-20000', 20_000])
+    for (let i = 1; i <= 20_000; i++) expect(ids.get(`id-${i}`)).toBe(expected.get(`id-${i}`))
   })
 
-  it('reset replaces everything with snapshot pairs', () => {
+  it('restores from its own encoding, with the same lookups and the same bytes', () => {
+    const ids = new RecentIds()
+    for (let i = 1; i <= 2500; i++) ids.add(`p-${i % 2000}`, i)
+    ids.evictThrough(700)
+    const copy = new RecentIds()
+    copy.restore(ids.encode())
+    expect(copy.size).toBe(ids.size)
+    expect(Buffer.from(copy.encode()).equals(Buffer.from(ids.encode()))).toBe(true)
+    for (let i = 0; i < 2000; i++) expect(copy.get(`p-${i}`)).toBe(ids.get(`p-${i}`))
+    expect(copy.get('p-700')).toBeUndefined()
+    expect(copy.get('p-1999')).toBe(1999)
+    expect(copy.get('p-1')).toBe(2001)
+  })
+
+  it('restores from the [id, index] pairs of a snapshot written before ids were hashed', () => {
     const ids = new RecentIds()
     ids.add('old', 1)
-    ids.reset([['p', 10], ['q', 11]])
+    ids.restore([['p', 10], ['q', 11]])
     expect(ids.get('old')).toBeUndefined()
-    expect(ids.entries()).toEqual([['p', 10], ['q', 11]])
+    expect([ids.get('p'), ids.get('q'), ids.size]).toEqual([10, 11, 2])
+  })
+
+  it('refuses bytes that are not whole records', () => {
+    expect(() => { new RecentIds().restore(new Uint8Array(25)) }).toThrow(/damaged/)
   })
 })

@@ -22,9 +22,9 @@ describe('agent launch settings', () => {
   })
 
   it('node accepts the options, and the process sees the environment', async () => {
-    const script = 'console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX, execArgv: process.execArgv }))'
+    const script = 'console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX, mmap: process.env.MALLOC_MMAP_THRESHOLD_, execArgv: process.execArgv }))'
     const { stdout } = await promisify(execFile)(process.execPath, [...AGENT_NODE_ARGS, '-e', script], { env: agentEnv({ PATH: process.env.PATH }) })
-    expect(JSON.parse(stdout)).toEqual({ arenas: '2', execArgv: [...AGENT_NODE_ARGS, '-e', script] })
+    expect(JSON.parse(stdout)).toEqual({ arenas: '2', mmap: '131072', execArgv: [...AGENT_NODE_ARGS, '-e', script] })
   })
 
   it('keeps a value the caller already set', () => {
@@ -43,7 +43,7 @@ describe('needsAgentRelaunch', () => {
 
   it('not when the launcher passed the settings (flotilla up, bench, e2e), whatever MALLOC_ARENA_MAX the user chose', () => {
     expect(needsAgentRelaunch(['agent'], [...AGENT_NODE_ARGS], SETTINGS_ENV)).toBe(false)
-    expect(needsAgentRelaunch(['agent'], ['--inspect', ...AGENT_NODE_ARGS], { MALLOC_ARENA_MAX: '8' })).toBe(false)
+    expect(needsAgentRelaunch(['agent'], ['--inspect', ...AGENT_NODE_ARGS], { ...SETTINGS_ENV, MALLOC_ARENA_MAX: '8' })).toBe(false)
     // Half of them is not in effect.
     expect(needsAgentRelaunch(['agent'], [...AGENT_NODE_ARGS], {})).toBe(true)
     expect(needsAgentRelaunch(['agent'], [], SETTINGS_ENV)).toBe(true)

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { bootstrapCommands } from '../../../src/store/bootstrap.ts'
-import { decodeCommand, encodeCommand, ObjectStore } from '../../../src/store/object-store.ts'
+import { decodeCommand, encodeCommand, ObjectStore, RECENT_RESULTS } from '../../../src/store/object-store.ts'
 import type { KObject } from '../../../src/store/types.ts'
 import { configMap, copy, entry, Feeder, namespace, pod } from './helpers.ts'
 
@@ -32,16 +32,16 @@ describe('ObjectStore apply', () => {
     expect(store.get(podRef('web'))?.metadata.resourceVersion).toBe('7')
   })
 
-  it('remembers the results of the last few thousand applied entries by index', async () => {
+  it('remembers the results of the last RECENT_RESULTS applied entries by index', async () => {
     const [created] = await store.apply([entry(7, { op: 'create', object: pod('web') })])
     const [failed] = await store.apply([entry(8, { op: 'create', object: pod('web') })])
     expect(store.resultOf(7)).toBe(created)
     expect(store.resultOf(8)).toBe(failed)
     expect(store.resultOf(9)).toBeUndefined()
     // Far later entries take its slot: an old index is forgotten, not confused with a new one.
-    await store.apply([entry(7 + 4096, { op: 'create', object: pod('later') })])
+    await store.apply([entry(7 + RECENT_RESULTS, { op: 'create', object: pod('later') })])
     expect(store.resultOf(7)).toBeUndefined()
-    expect(store.resultOf(7 + 4096)).toMatchObject({ ok: true, object: { metadata: { name: 'later' } } })
+    expect(store.resultOf(7 + RECENT_RESULTS)).toMatchObject({ ok: true, object: { metadata: { name: 'later' } } })
   })
 
   it('answers 409 AlreadyExists and 404 for a missing namespace', async () => {
