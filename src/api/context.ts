@@ -6,13 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApplyResult, KObject, ObjectRef } from '../store/types.ts'
 import type { ApiBackend } from './backend.ts'
 import type { PodIo } from './pod-io.ts'
+import type { RequestUrl } from './request-url.ts'
 import type { ResourceRoute } from './routes.ts'
 import { ApiError, badRequest, fromStoreError, type ResourceId } from './status.ts'
 
 export interface RequestContext {
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  readonly url: URL
+  readonly url: RequestUrl
   readonly route: ResourceRoute
   readonly backend: ApiBackend
   /** Aborted when the client goes away or the request times out. */

@@ -76,9 +76,9 @@ export function splitPath (pathname: string): string[] {
   const segs: string[] = []
   for (const raw of pathname.split('/')) {
     if (raw === '') continue
-    let seg: string
+    let seg = raw
     try {
-      seg = decodeURIComponent(raw)
+      if (raw.includes('%')) seg = decodeURIComponent(raw)
     } catch {
       throw badRequest(`malformed URL path segment: ${JSON.stringify(raw)}`)
     }

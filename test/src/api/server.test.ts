@@ -18,6 +18,19 @@ describe('authentication', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(401)
   })
 
+  it('takes the token in any accepted spelling, and refuses a wrong one of the same length after a good one', async () => {
+    const { base } = await startApi()
+    const status = async (authorization: string): Promise<number> =>
+      (await fetch(`${base}/api/v1/namespaces/default/pods`, { headers: { Authorization: authorization } })).status
+    const sameLength = TOKEN.slice(0, -1) + (TOKEN.endsWith('x') ? 'y' : 'x')
+    expect(await status(`Bearer ${TOKEN}`)).toBe(200)
+    expect(await status(`Bearer ${sameLength}`)).toBe(401)
+    expect(await status(`bearer   ${TOKEN}`)).toBe(200)
+    expect(await status(`bearer   ${sameLength}`)).toBe(401)
+    expect(await status(`Bearer ${TOKEN}`)).toBe(200)
+    expect(await status(`Bearer ${TOKEN}x`)).toBe(401)
+  })
+
   it('serves health checks without a token', async () => {
     const { base } = await startApi()
     for (const path of ['/healthz', '/readyz', '/livez']) {
