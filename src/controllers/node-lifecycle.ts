@@ -38,6 +38,7 @@ import type { ApplyResult, KObject, StoreCommand, WatchEvent } from '../store/ty
 import { inform, keyOf } from './informer.ts'
 import { evictionTime } from './node-lifecycle-eviction.ts'
 import { noExecuteTaints, podStatusNotReady, statusWhenSilent, taintsFor, type Verdict } from './node-lifecycle-node.ts'
+import { scopedSignal } from './scoped-signal.ts'
 import { WorkQueue } from './work-queue.ts'
 
 export interface NodeLifecycleOptions {
@@ -228,7 +229,13 @@ export class NodeLifecycleController implements Role {
    */
   private async write (cmd: StoreCommand, name: string, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return
-    const result = await this.ctx.backend.write(cmd, AbortSignal.any([signal, AbortSignal.timeout(WRITE_TIMEOUT_MS)]))
+    const scope = scopedSignal(signal, WRITE_TIMEOUT_MS)
+    let result: ApplyResult
+    try {
+      result = await this.ctx.backend.write(cmd, scope.signal)
+    } finally {
+      scope.release()
+    }
     const refused = flatten(result).flatMap((r) => 'error' in r && r.error.reason !== 'Conflict' && r.error.reason !== 'NotFound' ? [r.error.message] : [])
     if (refused.length > 0) throw new NodeWriteRefusedError(`the store refused a write: ${refused.join('; ')}`)
     this.queue?.add(name)
