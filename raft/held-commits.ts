@@ -37,8 +37,13 @@ export class HeldCommits {
     return this.held.size
   }
 
-  /** Hold `messages` (a newer update for a follower replaces the older). */
+  /** Hold `messages` (a newer update for a follower replaces the older); with no delay, send them now. */
   hold (messages: readonly Message[]): void {
+    if (messages.length === 0) return
+    if (this.opts.delayMs <= 0) {
+      this.opts.send([...messages])
+      return
+    }
     for (const m of messages) this.held.set(m.to, m)
     if (this.held.size > 0 && this.timer === null) this.timer = this.setTimer(() => { this.flush() }, this.opts.delayMs)
   }

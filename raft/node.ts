@@ -445,10 +445,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.loopAgain = false
       const rd = this.core.ready()
       if (this.forwards.size > 0) for (const e of rd.entries) if (e.id !== undefined) this.forwards.appended(e.id)
-      if (rd.lazyMessages.length > 0) {
-        if ((this.opts.lazyCommitMs ?? 2) > 0) this.heldCommits.hold(rd.lazyMessages)
-        else this.opts.transport.send(rd.lazyMessages)
-      }
+      this.heldCommits.hold(rd.lazyMessages)
       if (rd.earlyMessages.length > 0) {
         this.heldCommits.supersede(rd.earlyMessages)
         this.opts.transport.send(rd.earlyMessages)

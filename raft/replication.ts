@@ -15,7 +15,7 @@ export function flushBroadcast (r: RaftCore): void {
   if (r.forwardedThrough.size > 0) {
     const waiting: NodeId[] = []
     const rest: NodeId[] = []
-    for (const [id, pr] of r.progress) ((r.forwardedThrough.get(id) ?? 0) > pr.sentCommit ? waiting : rest).push(id)
+    for (const [id, pr] of r.progress) (waitsForCommit(r, id, pr) ? waiting : rest).push(id)
     for (const id of waiting) sendAppend(r, id, false)
     for (const id of rest) sendAppend(r, id, false)
     return
@@ -67,10 +67,14 @@ function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
   const term = r.log.term(pr.match)
   if (term === undefined) return // its position is compacted away; the next heartbeat carries the commit
   const m: Message = { type: 'append', from: r.id, to, term: r.term, prevLogIndex: pr.match, prevLogTerm: term, entries: [], commit: r.log.commit, commitOnly: true }
-  // Urgent only if it commits something this follower forwarded (its client waits for it).
-  if ((r.forwardedThrough.get(to) ?? 0) > pr.sentCommit) r.send(m)
+  if (waitsForCommit(r, to, pr)) r.send(m)
   else r.sendLazy(m)
   pr.sentCommit = canCommit
+}
+
+/** Whether `id` forwarded a write it has not been told is committed (its client waits for that). */
+function waitsForCommit (r: RaftCore, id: NodeId, pr: Progress): boolean {
+  return (r.forwardedThrough.get(id) ?? 0) > pr.sentCommit
 }
 
 function startSnapshot (r: RaftCore, to: NodeId, pr: Progress): void {

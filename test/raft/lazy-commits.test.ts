@@ -123,3 +123,14 @@ describe('who hears first', () => {
     }
   })
 })
+
+describe('HeldCommits with no delay', () => {
+  it('sends at once and holds nothing', () => {
+    const sent: Message[][] = []
+    const held = new HeldCommits({ delayMs: 0, send: (ms) => { sent.push(ms) }, setTimer: () => { throw new Error('no timer expected') } })
+    const m: Message = { type: 'append', from: 'a', to: 'b', term: 2, prevLogIndex: 3, prevLogTerm: 2, entries: [], commit: 3, commitOnly: true }
+    held.hold([m])
+    expect(sent).toEqual([[m]])
+    expect(held.size).toBe(0)
+  })
+})
