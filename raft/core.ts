@@ -20,7 +20,7 @@ import { Progress } from './progress.ts'
 import { committedIndex } from './quorum.ts'
 import { RaftLog, assert } from './raft-log.ts'
 import { ReadOnly } from './read-only.ts'
-import { broadcastHeartbeat, flushBroadcast, sendAppend, sendSnapshotChunk } from './replication.ts'
+import { broadcastHeartbeat, flushBroadcast, sendAppend, sendDurable, sendSnapshotChunk } from './replication.ts'
 import { stepCandidate } from './step-candidate.ts'
 import { handleAppend, handleHeartbeat, handleSnapshotChunk, stepFollower } from './step-follower.ts'
 import { proposeForwarded, stepLeader } from './step-leader.ts'
@@ -71,6 +71,15 @@ export class RaftCore {
    * client); any other may go out lazily (Ready.lazyMessages). Cleared with the term.
    */
   readonly forwardedThrough = new Map<NodeId, number>()
+  /**
+   * Follower only, for this term: the last index up to which our log is known to match the
+   * leader's (the end of an AppendEntries we accepted from it), and the index up to which the
+   * leader says its log is on its disk (LeaderDurable). Cleared with the term.
+   */
+  leaderMatch = 0
+  leaderDurable = 0
+  /** Leader only: the highest durable index sent to any follower this term (see ReadOnly). */
+  durableSent = 0
   /** See RaftOptions.appliedId. */
   readonly appliedId: (id: string) => boolean
   /** Latest snapshot this node holds (taken locally or received), to send to followers. */
@@ -338,8 +347,13 @@ export class RaftCore {
       if (e.id !== undefined && this.appendedIds.size > 0) this.appendedIds.delete(e.id)
       this.applied = e.index
     }
-    // The leader's own durable log counts toward commit only now (it replicated in parallel).
-    if (this.role === 'leader') this.maybeCommit()
+    if (this.role === 'leader') {
+      // The leader's own durable log counts toward commit only now (it replicated in parallel).
+      this.maybeCommit()
+      sendDurable(this)
+    } else {
+      this.commitHeldByBoth()
+    }
   }
 
   status (): RaftStatus {
@@ -430,6 +444,9 @@ export class RaftCore {
     this.needsBroadcast = false
     this.appendedIds.clear()
     this.forwardedThrough.clear()
+    this.leaderMatch = 0
+    this.leaderDurable = 0
+    this.durableSent = 0
   }
 
   /** A voter that knows the membership (a learner or a removed node never campaigns). */
@@ -574,6 +591,26 @@ export class RaftCore {
       return true
     }
     return false
+  }
+
+  /**
+   * Leader: whether this leader and `id` are by themselves a majority of the voters, with no
+   * membership change pending (so the voters are the same for every entry in the log): then
+   * the two holding an entry of this term on disk commits it (LeaderDurable).
+   */
+  pairIsQuorum (id: NodeId): boolean {
+    const voters = this.membership.voters
+    return this.pendingConfIndex <= this.applied && voters.size <= 3 && voters.has(this.id) && voters.has(id)
+  }
+
+  /**
+   * Follower: commit what both this node and the leader hold on disk, of this term, once the
+   * leader told us the two of us are a majority (LeaderDurable). Our part is what we took from
+   * this leader in this term (leaderMatch) and have written (log.stable).
+   */
+  commitHeldByBoth (): void {
+    const n = Math.min(this.leaderDurable, this.leaderMatch, this.log.stable)
+    if (n > this.log.commit && this.log.term(n) === this.term) this.log.commitTo(n)
   }
 
   private applyConfChange (change: ConfChange): void {

@@ -26,8 +26,10 @@ export class Progress {
   /** Heard from since the last check-quorum round (§6.2 of the dissertation). */
   recentActive = false
   snapshot: SnapshotTransfer | null = null
-  /** The commit index last sent to this follower. */
+  /** The commit index last sent to this follower (or that it commits by itself, see LeaderDurable). */
   sentCommit = 0
+  /** The leader's durable index last sent to this follower (AppendRequest.durable, LeaderDurable). */
+  sentDurable = 0
   readonly inflights: Inflights
 
   constructor (next: number, maxInflight: number, public isLearner: boolean) {

@@ -4,6 +4,9 @@
 // by a heartbeat round acknowledged by a majority; requests are answered in order. A leader
 // that has not yet committed an entry of its own term does not know the full commit index,
 // so requests wait until it has. Requests from followers are answered with read-index-resp.
+// A follower may commit, and acknowledge, entries the leader has not yet seen committed
+// (LeaderDurable): a read's index is then the highest durable index the leader has told any
+// follower, and its answer waits until the leader has committed that far.
 
 import { hasQuorum } from './quorum.ts'
 import type { RaftCore } from './core.ts'
@@ -22,6 +25,8 @@ export class ReadOnly {
   private waitingForCommit: Array<{ ctx: string, requester: NodeId }> = []
   /** Requests waiting for a quorum of heartbeat acknowledgements, in arrival order. */
   private pending: PendingRead[] = []
+  /** Requests confirmed by a quorum, waiting for the commit index to reach theirs. */
+  private confirmed: PendingRead[] = []
   private readonly acks = new Map<string, Set<NodeId>>()
   private seq = 0
 
@@ -34,12 +39,14 @@ export class ReadOnly {
       this.waitingForCommit.push({ ctx, requester })
       return
     }
+    // Everything a follower may have committed by itself is at or below r.durableSent.
+    const index = Math.max(r.log.commit, r.durableSent)
     if (r.membership.voters.size === 1 && r.membership.isVoter(r.id)) {
-      answer(r, ctx, requester, r.log.commit)
+      answer(r, ctx, requester, index)
       return
     }
     const round = `${r.term}.${++this.seq}`
-    this.pending.push({ ctx, requester, index: r.log.commit, round })
+    this.pending.push({ ctx, requester, index, round })
     this.acks.set(round, new Set([r.id]))
     r.broadcastHeartbeat(round)
   }
@@ -56,12 +63,18 @@ export class ReadOnly {
     const done = this.pending.splice(0, upTo + 1)
     for (const p of done) {
       this.acks.delete(p.round)
-      answer(r, p.ctx, p.requester, p.index)
+      if (p.index <= r.log.commit) answer(r, p.ctx, p.requester, p.index)
+      else this.confirmed.push(p)
     }
   }
 
   /** The leader committed: requests waiting for its first commit in this term can go. */
   onCommit (r: RaftCore): void {
+    if (this.confirmed.length > 0) {
+      const ready = this.confirmed.filter((p) => p.index <= r.log.commit)
+      this.confirmed = this.confirmed.filter((p) => p.index > r.log.commit)
+      for (const p of ready) answer(r, p.ctx, p.requester, p.index)
+    }
     if (this.waitingForCommit.length === 0 || r.log.term(r.log.commit) !== r.term) return
     const waiting = this.waitingForCommit
     this.waitingForCommit = []
@@ -71,9 +84,10 @@ export class ReadOnly {
   /** Leadership is lost: every request fails so the caller retries elsewhere. */
   failAll (r: RaftCore): void {
     for (const w of this.waitingForCommit) answer(r, w.ctx, w.requester, -1)
-    for (const p of this.pending) answer(r, p.ctx, p.requester, -1)
+    for (const p of [...this.pending, ...this.confirmed]) answer(r, p.ctx, p.requester, -1)
     this.waitingForCommit = []
     this.pending = []
+    this.confirmed = []
     this.acks.clear()
   }
 }

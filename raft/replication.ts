@@ -50,7 +50,7 @@ export function sendAppend (r: RaftCore, to: NodeId, probe: boolean): void {
       }
       return
     }
-    r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit })
+    r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit, ...durableFor(r, to, pr) })
     // The follower can commit only up to the last entry it gets.
     pr.sentCommit = Math.min(r.log.commit, (entries[entries.length - 1] as Entry).index)
     sentAny = true
@@ -70,6 +70,42 @@ function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
   if (waitsForCommit(r, to, pr)) r.send(m)
   else r.sendLazy(m)
   pr.sentCommit = canCommit
+}
+
+/** The `durable` field of an append to `to`, where the leader and `to` are a majority (see LeaderDurable). */
+function durableFor (r: RaftCore, to: NodeId, pr: Progress): { durable?: number } {
+  if (r.log.stable === 0 || !r.pairIsQuorum(to)) return {}
+  pr.sentDurable = Math.max(pr.sentDurable, r.log.stable)
+  r.durableSent = Math.max(r.durableSent, r.log.stable)
+  return { durable: r.log.stable }
+}
+
+/**
+ * After the leader's own write: tell each follower still waiting for a write it forwarded
+ * how far the leader's log is on disk, where the two are a majority. That follower then
+ * commits as soon as it holds the entries on disk itself, two hops sooner than through its
+ * acknowledgement and the commit index coming back (LeaderDurable).
+ */
+export function sendDurable (r: RaftCore): void {
+  if (r.forwardedThrough.size === 0) return
+  const stable = r.log.stable
+  for (const [id, pr] of r.progress) {
+    if (stable <= pr.sentDurable || (r.forwardedThrough.get(id) ?? 0) <= Math.max(r.log.commit, pr.sentCommit)) continue
+    if (pr.state !== 'replicate' || !r.pairIsQuorum(id)) continue
+    r.send({ type: 'durable', from: r.id, to: id, term: r.term, index: stable })
+    pr.sentDurable = stable
+    r.durableSent = Math.max(r.durableSent, stable)
+  }
+}
+
+/**
+ * A follower that commits by itself (AppendResponse.selfCommits) and acknowledged `index`
+ * holds what both it and the leader have on disk, up to the durable index it was sent:
+ * no commit-index update is needed for that part.
+ */
+export function noteSelfCommit (r: RaftCore, pr: Progress, index: number): void {
+  const n = Math.min(pr.sentDurable, index)
+  if (n > pr.sentCommit && r.log.term(n) === r.term) pr.sentCommit = n
 }
 
 /** Whether `id` forwarded a write it has not been told is committed (its client waits for that). */

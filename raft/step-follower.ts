@@ -26,6 +26,10 @@ export function stepFollower (r: RaftCore, m: Message): void {
       // Leadership transfer: campaign at once, skipping pre-vote and the leader lease.
       r.campaign(true)
       break
+    case 'durable':
+      r.leaderDurable = Math.max(r.leaderDurable, m.index)
+      r.commitHeldByBoth()
+      break
     case 'read-index-resp':
       r.readStates.push({ ctx: m.ctx, index: m.index })
       break
@@ -41,17 +45,22 @@ export function stepFollower (r: RaftCore, m: Message): void {
 /** AppendEntries receiver (Figure 2), answering rejections with a conflict hint (§5.3). */
 export function handleAppend (r: RaftCore, m: AppendRequest): void {
   const log = r.log
+  if (m.durable !== undefined) r.leaderDurable = Math.max(r.leaderDurable, m.durable)
+  // The leader sent a commit-index update at the match it knows: an answer would repeat that
+  // match (or, below our commit index, which we may have reached by ourselves, tell it less).
+  const quiet = m.commitOnly === true && m.entries.length === 0
   if (m.prevLogIndex < log.commit) {
     // Everything up to our commit index matches the leader's log already.
-    r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: log.commit, hintIndex: 0, hintTerm: 0 })
+    if (!quiet) r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: log.commit, hintIndex: 0, hintTerm: 0, selfCommits: true })
     return
   }
   const lastNew = log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries)
   if (lastNew !== null) {
+    r.leaderMatch = Math.max(r.leaderMatch, lastNew)
     log.commitTo(Math.min(m.commit, lastNew))
-    // The leader sent this at the match it knows: an answer would repeat that match.
-    if (m.commitOnly === true && m.entries.length === 0) return
-    r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: lastNew, hintIndex: 0, hintTerm: 0 })
+    r.commitHeldByBoth()
+    if (quiet) return
+    r.send({ type: 'append-resp', from: r.id, to: m.from, term: r.term, success: true, index: lastNew, hintIndex: 0, hintTerm: 0, selfCommits: true })
     return
   }
   // Point the leader at the last entry that could match: at or below prevLogIndex, with a

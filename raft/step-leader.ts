@@ -2,6 +2,7 @@
 // commit, snapshot transfer, read-index rounds, leadership transfer and forwarded proposals.
 
 import type { RaftCore } from './core.ts'
+import { noteSelfCommit } from './replication.ts'
 import type { AppendResponse, ForwardedProposal, Message, NodeId } from './types.ts'
 
 export function stepLeader (r: RaftCore, m: Message): void {
@@ -71,6 +72,7 @@ function onAppendResponse (r: RaftCore, m: AppendResponse): void {
     if (pr.maybeDecrease(m.index, probeAt)) r.sendAppend(m.from, true)
     return
   }
+  if (m.selfCommits === true) noteSelfCommit(r, pr, m.index)
   // A probe answered at the match we already knew (etcd does the same) still ends the probe:
   // the follower's log is found, so replication may go on without waiting for a heartbeat.
   if (pr.maybeUpdate(m.index) || (pr.state === 'probe' && m.index === pr.match)) {

@@ -91,6 +91,12 @@ export interface AppendRequest extends MessageBase {
    * answers as before; a rejection is always answered.
    */
   readonly commitOnly?: true
+  /**
+   * The leader's log is on its disk through this index, and the leader and this follower
+   * together are a majority of the voters, with no membership change pending. The follower
+   * may then commit by itself what both hold on disk in this term (`LeaderDurable`).
+   */
+  readonly durable?: number
 }
 
 export interface AppendResponse extends MessageBase {
@@ -101,6 +107,11 @@ export interface AppendResponse extends MessageBase {
   /** On reject: where the leader should probe next (fast back-off, §5.3 "optimization"). */
   readonly hintIndex: number
   readonly hintTerm: number
+  /**
+   * The follower commits by itself what it and the leader both hold on disk (AppendRequest.durable,
+   * LeaderDurable): the leader need not send it that commit index. Absent from older followers.
+   */
+  readonly selfCommits?: true
 }
 
 /** Leader heartbeat. `ctx` carries a ReadIndex round when present. */
@@ -166,6 +177,21 @@ export interface ProposeRequest extends MessageBase {
   readonly entries: readonly ForwardedProposal[]
 }
 
+/**
+ * The leader's log is on its disk through `index`, and the leader and the receiver together
+ * are a majority of the voters, with no membership change pending. Sent, right after the
+ * leader's own write, to a follower waiting for a write it forwarded: once that follower also
+ * holds the entries on disk, a majority does, so it commits them without waiting for its
+ * acknowledgement to reach the leader and the new commit index to come back (two hops).
+ * Safe because both copies are durable, the entries are of the receiver's current term, and
+ * they match the leader's log (the receiver counts only entries it took from this leader in
+ * this term). Nothing answers it; an older follower ignores it.
+ */
+export interface LeaderDurable extends MessageBase {
+  readonly type: 'durable'
+  readonly index: number
+}
+
 export type Message =
   | VoteRequest | VoteResponse
   | AppendRequest | AppendResponse
@@ -174,6 +200,7 @@ export type Message =
   | TimeoutNow
   | ReadIndexRequest | ReadIndexResponse
   | ProposeRequest
+  | LeaderDurable
 
 export type MessageType = Message['type']
 

@@ -215,3 +215,13 @@ export class Harness {
     return this.node(id).applied.filter((e) => e.data.length > 0).map((e) => new TextDecoder().decode(e.data))
   }
 }
+
+/** A cluster of `ids` where 'a' leads and has committed one entry, 'warm-up', everywhere. */
+export function electedCluster (ids: NodeId[] = ['a', 'b', 'c']): Harness {
+  const h = new Harness(ids)
+  h.stabilize()
+  h.campaign('a')
+  h.propose('a', 'warm-up')
+  h.stabilize()
+  return h
+}

@@ -21,6 +21,10 @@ export interface Counters {
   transfers: number
   snapshotsTaken: number
   snapshotsInstalled: number
+  /** Proposals a follower forwarded to its leader. */
+  forwarded: number
+  /** Times a follower moved its commit index by itself (LeaderDurable), ahead of the leader's word. */
+  selfCommits: number
   /** Most messages in flight at once. */
   maxInFlight: number
 }
@@ -115,7 +119,16 @@ function propose (sim: Simulator): void {
   const retry = sim.counters.proposals > 0 && rng.chance(sim.config.rates.retry)
   const id = retry ? `p${rng.int(Math.max(1, sim.counters.proposals - 20), sim.counters.proposals)}` : `p${++sim.counters.proposals}`
   try {
-    const at = target.core.propose(proposalData(id), id)
+    const { core } = target
+    if (core.role === 'follower' && core.leader !== null) {
+      // As the agent's driver does: a follower forwards its client's proposal to the leader.
+      core.send({ type: 'propose', from: target.id, to: core.leader, term: core.term, entries: [{ data: proposalData(id), id }] })
+      sim.trace.add(sim.now, `propose ${id}${retry ? ' (retry)' : ''} on ${target.id}, forwarded to ${core.leader}`)
+      sim.counters.forwarded++
+      target.pump()
+      return
+    }
+    const at = core.propose(proposalData(id), id)
     sim.trace.add(sim.now, `propose ${id}${retry ? ' (retry)' : ''} on ${target.id} -> ${at.index}/t${at.term}`)
     target.pump()
   } catch (err) {
@@ -190,7 +203,7 @@ function transfer (sim: Simulator): void {
 /** The leader most of the time; otherwise any running node (which may refuse). */
 function pickTarget (sim: Simulator): SimNode | null {
   const leader = sim.leader()
-  if (leader !== null && sim.rng.chance(0.85)) return leader
+  if (leader !== null && sim.rng.chance(0.6)) return leader
   const up = sim.upNodes()
   return up.length === 0 ? null : sim.rng.pick(up)
 }

@@ -74,7 +74,7 @@ function main (): void {
 function summary (r: SimResult): string {
   const c = r.counters
   return `seed ${r.seed}: ${r.ok ? 'ok' : 'VIOLATION'} — ${r.steps} steps, ${c.committed} committed, max term ${c.maxTerm}, ` +
-    `${c.proposals} proposals, ${c.readsServed}/${c.reads} reads served, ${c.crashes} crashes, ${c.partitions} partitions, ` +
+    `${c.proposals} proposals (${c.forwarded} forwarded), ${c.selfCommits} follower self-commits, ${c.readsServed}/${c.reads} reads served, ${c.crashes} crashes, ${c.partitions} partitions, ` +
     `${c.confChanges} conf changes, ${c.transfers} transfers, ${c.snapshotsTaken} snapshots taken, ${c.snapshotsInstalled} installed, at most ${c.maxInFlight} messages in flight`
 }
 

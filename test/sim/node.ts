@@ -28,7 +28,7 @@ export interface NodeEnv {
   send (m: Message): void
   trace (text: string): void
   readState (node: SimNode, rs: ReadState): void
-  count (what: 'snapshotsTaken' | 'snapshotsInstalled'): void
+  count (what: 'snapshotsTaken' | 'snapshotsInstalled' | 'selfCommits'): void
 }
 
 export class SimNode {
@@ -110,7 +110,11 @@ export class SimNode {
   }
 
   deliver (m: Message): void {
+    const before = this.core.log.commit
     this.core.step(m)
+    // Beyond what the message says is committed: the follower's own decision (LeaderDurable).
+    const told = m.type === 'append' || m.type === 'heartbeat' ? m.commit : before
+    if (this.core.role !== 'leader' && this.core.log.commit > Math.max(before, told)) this.env.count('selfCommits')
     this.pump()
   }
 
@@ -163,7 +167,9 @@ export class SimNode {
       checker.afterApply(this.id, this.sm)
       if (e.change?.type === 'remove' && e.change.node === this.id) this.removedSelf = true
     }
+    const before = this.core.log.commit
     this.core.advance(rd)
+    if (this.core.role !== 'leader' && this.core.log.commit > before) this.env.count('selfCommits')
     this.outstanding = null
     this.maybeCompact()
   }

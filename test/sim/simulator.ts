@@ -59,7 +59,7 @@ export class Simulator {
   readonly nodes = new Map<NodeId, SimNode>()
   readonly reads = new Map<string, ReadRequest>()
   readWaits: ReadWait[] = []
-  readonly counters: Counters = { proposals: 0, reads: 0, readsServed: 0, crashes: 0, partitions: 0, confChanges: 0, transfers: 0, snapshotsTaken: 0, snapshotsInstalled: 0, maxInFlight: 0 }
+  readonly counters: Counters = { proposals: 0, reads: 0, readsServed: 0, crashes: 0, partitions: 0, confChanges: 0, transfers: 0, snapshotsTaken: 0, snapshotsInstalled: 0, forwarded: 0, selfCommits: 0, maxInFlight: 0 }
   now = 0
   phase: 'chaos' | 'liveness' = 'chaos'
   partitionUntil = 0

@@ -77,5 +77,7 @@ export function formatMessage (m: Message): string {
       return `${head} ctx=${m.ctx} index=${m.index}`
     case 'propose':
       return `${head} ids=${m.entries.map((e) => e.id).join(',')}`
+    case 'durable':
+      return `${head} index=${m.index}`
   }
 }
