@@ -55,7 +55,7 @@ export interface Ready {
   /** Entries to persist. entries[0].index may be <= what is on disk: the stored tail from there is replaced. */
   readonly entries: Entry[]
   readonly committedEntries: Entry[]
-  /** Send after persisting. */
+  /** Send after persisting (on a leader: appends that may wait, see flushBroadcast). */
   readonly messages: Message[]
   /** May be sent before persisting completes. */
   readonly earlyMessages: Message[]

@@ -109,6 +109,8 @@ export class RaftCore {
   private readonly random: () => number
 
   msgs: Message[] = []
+  /** Leader: messages that go out only after this Ready's write, like a follower's (Ready.messages). */
+  afterPersistMsgs: Message[] = []
   /** Messages the driver may hold briefly (see Ready.lazyMessages). */
   lazyMsgs: Message[] = []
   readStates: ReadState[] = []
@@ -297,7 +299,7 @@ export class RaftCore {
   hasReady (): boolean {
     if (this.outstanding !== null) return false
     if (this.role === 'leader' && this.needsBroadcast) return true
-    return this.msgs.length > 0 || this.lazyMsgs.length > 0 || this.readStates.length > 0 || this.snapshotReads.length > 0 || this.pendingSnapshot !== null ||
+    return this.msgs.length > 0 || this.afterPersistMsgs.length > 0 || this.lazyMsgs.length > 0 || this.readStates.length > 0 || this.snapshotReads.length > 0 || this.pendingSnapshot !== null ||
       this.log.stable < this.log.lastIndex() || this.log.commit > this.applied ||
       !sameHard(this.hardState(), this.prevHard) || !sameSoft(this.softState(), this.prevSoft)
   }
@@ -319,13 +321,14 @@ export class RaftCore {
       snapshot,
       entries: this.log.unstable(),
       committedEntries,
-      messages: early ? [] : this.msgs,
+      messages: early ? this.afterPersistMsgs : [...this.msgs, ...this.afterPersistMsgs],
       earlyMessages: early ? this.msgs : [],
       lazyMessages: this.lazyMsgs,
       readStates: this.readStates,
       snapshotReads: this.snapshotReads
     }
     this.msgs = []
+    this.afterPersistMsgs = []
     this.lazyMsgs = []
     this.readStates = []
     this.snapshotReads = []
@@ -643,6 +646,11 @@ export class RaftCore {
 
   send (m: Message): void {
     this.msgs.push(m)
+  }
+
+  /** A leader's message that may wait for this Ready's write (Ready.messages). */
+  sendAfterPersist (m: Message): void {
+    this.afterPersistMsgs.push(m)
   }
 
   /** A message nobody waits for: the driver may hold it briefly and drop it once a later one carries the same news. */

@@ -7,6 +7,13 @@ import type { Progress } from './progress.ts'
 import { assert } from './raft-log.ts'
 import type { Entry, Message, NodeId } from './types.ts'
 
+/**
+ * Uncommitted entries up to which appends to followers nobody waits for go after the
+ * leader's own write (flushBroadcast). Measured on 3 agents sharing 2 cores: p50 through a
+ * follower at one write at a time 1.89 → 1.78 ms (medians of 6 alternating runs).
+ */
+const FEW_IN_FLIGHT = 4
+
 /** Send what each follower lacks: new entries, or the new commit index. Batches all proposals since the last call. */
 export function flushBroadcast (r: RaftCore): void {
   r.needsBroadcast = false
@@ -17,7 +24,12 @@ export function flushBroadcast (r: RaftCore): void {
     const rest: NodeId[] = []
     for (const [id, pr] of r.progress) (waitsForCommit(r, id, pr) ? waiting : rest).push(id)
     for (const id of waiting) sendAppend(r, id, false)
-    for (const id of rest) sendAppend(r, id, false)
+    // At a few writes in flight, the others are not on the way of any client's answer (each
+    // waiting follower commits with the leader alone, LeaderDurable): they get the entries
+    // once the leader's own write is done, so they do not compete with the waiting ones for
+    // the CPU and the disk meanwhile. Under load, every append goes at once.
+    const late = waiting.length > 0 && r.log.lastIndex() - r.log.commit <= FEW_IN_FLIGHT && waiting.every((id) => r.pairIsQuorum(id))
+    for (const id of rest) sendAppend(r, id, false, late)
     return
   }
   for (const id of r.progress.keys()) sendAppend(r, id, false)
@@ -27,7 +39,7 @@ export function flushBroadcast (r: RaftCore): void {
  * Send AppendEntries to `to` as flow control allows; several in a row when pipelining.
  * With `probe`, send even without new entries (to find the follower's position).
  */
-export function sendAppend (r: RaftCore, to: NodeId, probe: boolean): void {
+export function sendAppend (r: RaftCore, to: NodeId, probe: boolean, afterPersist = false): void {
   const pr = r.progress.get(to)
   if (pr === undefined) return
   let sentAny = false
@@ -50,7 +62,9 @@ export function sendAppend (r: RaftCore, to: NodeId, probe: boolean): void {
       }
       return
     }
-    r.send({ type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit, ...durableFor(r, to, pr) })
+    const m: Message = { type: 'append', from: r.id, to, term: r.term, prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries, commit: r.log.commit, ...durableFor(r, to, pr) }
+    if (afterPersist) r.sendAfterPersist(m)
+    else r.send(m)
     // The follower can commit only up to the last entry it gets.
     pr.sentCommit = Math.min(r.log.commit, (entries[entries.length - 1] as Entry).index)
     sentAny = true

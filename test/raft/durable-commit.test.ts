@@ -137,3 +137,39 @@ describe('when the leader and one follower are not a majority', () => {
     for (const id of ['a', 'b', 'c', 'd']) expect(h.appliedData(id)).toEqual(['warm-up', 'from-b', 'again'])
   })
 })
+
+describe('appends to a follower nobody waits for', () => {
+  function appendsOf (h: Harness, act: () => void): { early: NodeId[], afterWrite: NodeId[] } {
+    const out = { early: [] as NodeId[], afterWrite: [] as NodeId[] }
+    h.onReady = (id, rd) => {
+      if (id !== 'a') return
+      for (const m of rd.earlyMessages) if (m.type === 'append' && m.entries.length > 0) out.early.push(m.to)
+      for (const m of rd.messages) if (m.type === 'append' && m.entries.length > 0) out.afterWrite.push(m.to)
+    }
+    act()
+    h.stabilize()
+    h.onReady = null
+    return out
+  }
+
+  it('at one write in flight, go after the leader\'s own write; the waiting follower\'s at once', () => {
+    const h = elect()
+    const sent = appendsOf(h, () => { forward(h, 'b', 'from-b', 'p1') })
+    expect(sent).toEqual({ early: ['b'], afterWrite: ['c'] })
+    for (const id of ['a', 'b', 'c']) expect(h.appliedData(id)).toEqual(['warm-up', 'from-b'])
+  })
+
+  it('under load (many uncommitted entries), go at once', () => {
+    const h = elect()
+    for (let i = 0; i < 10; i++) h.core('a').propose(enc(`w${i}`))
+    const sent = appendsOf(h, () => { forward(h, 'b', 'from-b', 'p1') })
+    expect(sent.afterWrite).toEqual([])
+    expect(sent.early.sort()).toEqual(['b', 'c'])
+  })
+
+  it('a write on the leader itself: every append at once', () => {
+    const h = elect()
+    const sent = appendsOf(h, () => { h.core('a').propose(enc('one')) })
+    expect(sent).toEqual({ early: ['b', 'c'], afterWrite: [] })
+  })
+})
