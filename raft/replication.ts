@@ -23,12 +23,15 @@ export function flushBroadcast (r: RaftCore): void {
     const waiting: NodeId[] = []
     const rest: NodeId[] = []
     for (const [id, pr] of r.progress) (waitsForCommit(r, id, pr) ? waiting : rest).push(id)
+    // Judged before sending: a waiting follower that is unreachable, paused or taking a
+    // snapshot does not commit with the leader alone, so the others must not wait.
+    const pairsCommit = waiting.every((id) => canCommitWithLeader(r, id))
     for (const id of waiting) sendAppend(r, id, false)
     // At a few writes in flight, the others are not on the way of any client's answer (each
     // waiting follower commits with the leader alone, LeaderDurable): they get the entries
     // once the leader's own write is done, so they do not compete with the waiting ones for
     // the CPU and the disk meanwhile. Under load, every append goes at once.
-    const late = waiting.length > 0 && r.log.lastIndex() - r.log.commit <= FEW_IN_FLIGHT && waiting.every((id) => r.pairIsQuorum(id))
+    const late = waiting.length > 0 && r.log.lastIndex() - r.log.commit <= FEW_IN_FLIGHT && pairsCommit
     for (const id of rest) sendAppend(r, id, false, late)
     return
   }
@@ -88,7 +91,9 @@ function sendCommit (r: RaftCore, to: NodeId, pr: Progress): void {
 
 /** The `durable` field of an append to `to`, where the leader and `to` are a majority (see LeaderDurable). */
 function durableFor (r: RaftCore, to: NodeId, pr: Progress): { durable?: number } {
-  if (r.log.stable === 0 || !r.pairIsQuorum(to)) return {}
+  // Only to a follower waiting for a write it forwarded: every durable index sent raises the
+  // index ReadIndex must wait for (read-only.ts), so none is sent where nobody gains from it.
+  if (r.log.stable === 0 || !waitsForCommit(r, to, pr) || !r.pairIsQuorum(to)) return {}
   pr.sentDurable = Math.max(pr.sentDurable, r.log.stable)
   r.durableSent = Math.max(r.durableSent, r.log.stable)
   return { durable: r.log.stable }
@@ -115,11 +120,18 @@ export function sendDurable (r: RaftCore): void {
 /**
  * A follower that commits by itself (AppendResponse.selfCommits) and acknowledged `index`
  * holds what both it and the leader have on disk, up to the durable index it was sent:
- * no commit-index update is needed for that part.
+ * no commit-index update is needed for that part. If that durable index was lost on the way
+ * (a dropped connection), the next heartbeat carries the commit (min(match, commit)).
  */
 export function noteSelfCommit (r: RaftCore, pr: Progress, index: number): void {
   const n = Math.min(pr.sentDurable, index)
   if (n > pr.sentCommit && r.log.term(n) === r.term) pr.sentCommit = n
+}
+
+/** Whether `id` can take an append now and commit with the leader alone (LeaderDurable). */
+function canCommitWithLeader (r: RaftCore, id: NodeId): boolean {
+  const pr = r.progress.get(id)
+  return pr !== undefined && pr.state === 'replicate' && !pr.paused() && r.pairIsQuorum(id)
 }
 
 /** Whether `id` forwarded a write it has not been told is committed (its client waits for that). */

@@ -92,6 +92,29 @@ describe('a follower commits what it and the leader both hold on disk (3 voters)
   })
 })
 
+describe('reads', () => {
+  it('writes on the leader carry no durable index, so ReadIndex does not wait for them', () => {
+    const h = elect()
+    const sent: Message[] = []
+    h.observe = (m) => { sent.push(m) }
+    h.core('a').propose(enc('one'))
+    h.stabilize()
+    expect(sent.filter((m) => m.type === 'durable' || (m.type === 'append' && m.durable !== undefined))).toEqual([])
+    expect(h.core('a').durableSent).toBe(0)
+  })
+
+  it('a read issued while a forwarded write is durable on the leader waits for that write to commit', () => {
+    const h = elect()
+    forward(h, 'b', 'from-b', 'p1')
+    const index = h.core('a').log.lastIndex()
+    round(h) // the leader has written it and told b so; b may commit it by itself
+    expect(h.core('a').durableSent).toBe(index)
+    h.core('c').readIndex('r1')
+    h.stabilize()
+    expect(h.node('c').reads).toContainEqual({ ctx: 'r1', index })
+  })
+})
+
 describe('when the leader and one follower are not a majority', () => {
   it('5 voters: no durable index is sent, the commit comes back from the leader', () => {
     const h = elect(['a', 'b', 'c', 'd', 'e'])
@@ -165,6 +188,21 @@ describe('appends to a follower nobody waits for', () => {
     const sent = appendsOf(h, () => { forward(h, 'b', 'from-b', 'p1') })
     expect(sent.afterWrite).toEqual([])
     expect(sent.early.sort()).toEqual(['b', 'c'])
+  })
+
+  it('a waiting follower that cannot take appends (unreachable, window full) holds back nobody', () => {
+    const h = new Harness(['a', 'b', 'c'], { options: { maxInflight: 2 } })
+    h.stabilize()
+    h.campaign('a')
+    h.propose('a', 'warm-up')
+    h.isolate('b')
+    for (let i = 0; i < 6; i++) h.propose('a', `x${i}`)
+    expect(h.core('a').progress.get('b')?.paused()).toBe(true)
+    forward(h, 'b', 'from-b', 'p1') // sent just before the cut: b now waits, and will for the whole term
+    h.stabilize()
+    const sent = appendsOf(h, () => { for (let i = 0; i < 5; i++) { h.core('a').propose(enc(`w${i}`)); h.stabilize() } })
+    expect(sent.afterWrite).toEqual([])
+    expect(sent.early.filter((to) => to === 'c')).toHaveLength(5)
   })
 
   it('a write on the leader itself: every append at once', () => {
