@@ -321,7 +321,7 @@ export class RaftCore {
       snapshot,
       entries: this.log.unstable(),
       committedEntries,
-      messages: early ? this.afterPersistMsgs : [...this.msgs, ...this.afterPersistMsgs],
+      messages: early ? this.afterPersistMsgs : this.afterPersistMsgs.length === 0 ? this.msgs : [...this.msgs, ...this.afterPersistMsgs],
       earlyMessages: early ? this.msgs : [],
       lazyMessages: this.lazyMsgs,
       readStates: this.readStates,
