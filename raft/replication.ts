@@ -109,7 +109,8 @@ export function sendDurable (r: RaftCore): void {
   if (r.forwardedThrough.size === 0) return
   const stable = r.log.stable
   for (const [id, pr] of r.progress) {
-    if (stable <= pr.sentDurable || (r.forwardedThrough.get(id) ?? 0) <= Math.max(r.log.commit, pr.sentCommit)) continue
+    // A commit that already covers what it forwarded goes out as a commit update instead.
+    if (stable <= pr.sentDurable || !waitsForCommit(r, id, pr) || (r.forwardedThrough.get(id) ?? 0) <= r.log.commit) continue
     if (pr.state !== 'replicate' || !r.pairIsQuorum(id)) continue
     r.send({ type: 'durable', from: r.id, to: id, term: r.term, index: stable })
     pr.sentDurable = stable
