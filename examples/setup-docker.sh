@@ -2,7 +2,7 @@
 # Make this machine ready to run pods: a Docker Engine that answers, and the local image the
 # examples and tests use (flotilla/busybox:test, built offline from a static busybox — no
 # registry is needed). On Debian as root it installs what is missing (docker.io,
-# busybox-static) and starts dockerd; elsewhere it says what to do. Safe to re-run: every step
+# busybox-static, iproute2 for Services' cluster IPs) and starts dockerd; elsewhere it says what to do. Safe to re-run: every step
 # skips what is already there. Used by the README's first command and by .ci/run.
 set -euo pipefail
 
@@ -38,6 +38,8 @@ dockerd_pid() {
 need=()
 if command -v dpkg-query >/dev/null 2>&1; then
   installed busybox-static || need+=(busybox-static)
+  # Services' cluster IPs: the agents route the Service range to this machine with `ip`.
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
   if ! docker info >/dev/null 2>&1; then
     command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
   fi

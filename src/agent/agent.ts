@@ -18,7 +18,8 @@ import { RaftNode } from '../../raft/node.ts'
 import { createApiServer, type ApiServer } from '../api/index.ts'
 import { writeKubeconfig } from '../cli/kubeconfig.ts'
 import { KINDS } from '../objects/kinds.ts'
-import { bootstrapCommands } from '../store/bootstrap.ts'
+import { bootstrapCommands, defaultServiceCidr, KUBE_DNS } from '../store/bootstrap.ts'
+import { configuredServiceCidr } from '../store/cluster-config.ts'
 import { ObjectStore } from '../store/object-store.ts'
 import { AddressBook } from './address-book.ts'
 import { AgentBackend } from './api-backend.ts'
@@ -32,6 +33,7 @@ import { realClock } from '../controllers/clock.ts'
 import type { NodeLifecycleOptions } from '../controllers/node-lifecycle.ts'
 import { upsertNode, type NodeIdentity } from './node-object.ts'
 import { Libp2pRaftTransport } from './raft-transport.ts'
+import { apiServingTls, servingIdentity } from './tls/serving-cert.ts'
 
 /**
  * Entry data after which a snapshot is taken even if it is small next to the state: with
@@ -64,6 +66,13 @@ export interface AgentOptions {
   nodeLifecycle?: NodeLifecycleOptions
   /** Container runtime of this node's kubelet. Default: docker. */
   runtime?: 'docker' | 'fake'
+  /**
+   * The IPv4 range Services' cluster IPs come from, fixed when the cluster is created (by its
+   * first leader); ignored afterwards. Default: a /20 of 10.96.0.0/12 picked by the cluster id.
+   */
+  serviceCidr?: string
+  /** Serve Ingresses over HTTP on the node address at this port (0: any free port). Default: off. */
+  ingressPort?: number
   log?: (line: string) => void
 }
 
@@ -232,6 +241,7 @@ export class Agent {
         return Number.isFinite(ms) ? ms : undefined
       },
       ...(this.opts.nodeLifecycle !== undefined ? { nodeLifecycle: this.opts.nodeLifecycle } : {}),
+      ...(this.opts.ingressPort !== undefined ? { ingressPort: this.opts.ingressPort } : {}),
       log: (line) => { this.log(line) }
     }
     this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })
@@ -243,6 +253,8 @@ export class Agent {
     })
     if (this.raft.isLeader) this.leaderDuties.leadership(true)
 
+    const nodeIp = this.opts.host ?? '127.0.0.1'
+    const tls = await apiServingTls({ cert: paths.servingCert, key: paths.servingKey }, this.secrets.ca, servingIdentity(this.name, nodeIp, hostname()), (line) => { this.log(line) })
     const apiOn = (port: number): ApiServer => createApiServer({
       backend: this.backend,
       kinds: KINDS,
@@ -250,7 +262,8 @@ export class Agent {
       host: this.opts.host ?? '127.0.0.1',
       port,
       extensions: { '/flotilla/v1/cluster/status': async (signal) => await this.clusterStatus(signal) },
-      podIo
+      podIo,
+      ...(tls !== undefined ? { tls } : {})
     })
     this.api = apiOn(apiPort)
     try {
@@ -263,7 +276,14 @@ export class Agent {
     await writePorts(dir, { api: this.api.port, p2p: portOf(this.host.listenAddresses[0]) })
     // A restarted agent also knocks on the --join address, in case every address it knows is stale.
     if (hasState && this.opts.join !== undefined) this.host.dial(this.opts.join).catch(() => {})
-    await writeKubeconfig(paths.kubeconfig, { server: this.apiUrl, token: this.secrets.apiToken, clusterName: 'flotilla', userName: 'admin' })
+    // kubectl sends its token over HTTPS only: the kubeconfig names the HTTPS URL and the CA.
+    await writeKubeconfig(paths.kubeconfig, {
+      server: tls === undefined ? this.apiUrl : `https://${nodeIp}:${this.api.port}`,
+      token: this.secrets.apiToken,
+      clusterName: 'flotilla',
+      userName: 'admin',
+      ...(this.secrets.ca !== undefined && tls !== undefined ? { certificateAuthority: this.secrets.ca.cert } : {})
+    })
     void this.register(identity)
     await startRoles(this.localRoles, (line) => { this.log(line) })
   }
@@ -352,12 +372,18 @@ export class Agent {
     }
   }
 
-  /** A new leader makes sure the cluster's initial namespaces exist (idempotent). */
+  /**
+   * A new leader makes sure the cluster's initial objects exist (idempotent): the namespaces,
+   * the cluster config (its Service range: --service-cidr, else one picked by the cluster id)
+   * and the cluster DNS Service.
+   */
   private async onLeadership (): Promise<void> {
-    if (this.store.get({ group: '', kind: 'Namespace', namespace: '', name: 'default' }) !== undefined) return
+    const has = (kind: string, namespace: string, name: string): boolean => this.store.get({ group: '', kind, namespace, name }) !== undefined
+    if (has('Namespace', '', 'default') && has('Service', KUBE_DNS.namespace, KUBE_DNS.name)) return
     try {
       const now = this.backend.now()
-      await this.backend.write({ op: 'batch', commands: bootstrapCommands(now, () => this.backend.newUid()) }, AbortSignal.timeout(10_000))
+      const serviceCidr = configuredServiceCidr(this.store) ?? this.opts.serviceCidr ?? defaultServiceCidr(this.secrets.clusterId)
+      await this.backend.write({ op: 'batch', commands: bootstrapCommands(now, () => this.backend.newUid(), { serviceCidr }) }, AbortSignal.timeout(10_000))
     } catch (err) {
       this.log(`could not create the initial namespaces yet: ${(err as Error).message}`)
     }

@@ -1,7 +1,9 @@
 // A local cluster of agent processes on this machine (what `flotilla up` runs): the first
 // agent creates the cluster, the others join it through its p2p address with its join token.
 // Each agent has its own data dir under `dir`, so a second `up` on the same dir restarts the
-// same cluster. Processes are ours: they are stopped by PID with SIGTERM (leaders hand over
+// same cluster. Each agent gets its own loopback address as its node address (agent-1
+// 127.0.0.2, agent-2 127.0.0.3, …: --node-ip), so every agent's NodePorts answer at the same
+// port on its own address, as on separate machines. Processes are ours: they are stopped by PID with SIGTERM (leaders hand over
 // first), then SIGKILL if they do not exit.
 
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -29,6 +31,13 @@ export interface LocalAgent {
   readonly process: ChildProcess
   apiUrl: string
   p2p: string
+  /** Its node address (InternalIP, where its NodePorts listen). */
+  nodeIp?: string
+}
+
+/** The loopback address of the `i`th agent (from 0) of a local cluster: 127.0.0.2, 127.0.0.3, … */
+export function localNodeIp (i: number): string {
+  return `127.0.${Math.floor((i + 2) / 256)}.${(i + 2) % 256}`
 }
 
 export interface LocalClusterOptions {
@@ -56,10 +65,10 @@ export class LocalCluster {
   async start (signal?: AbortSignal): Promise<void> {
     const n = this.opts.nodes ?? 3
     await mkdir(this.opts.dir, { recursive: true })
-    const first = await this.startAgent('agent-1', [], signal)
+    const first = await this.startAgent('agent-1', 0, [], signal)
     const token = (await readFile(join(first.dataDir, 'join-token'), 'utf8')).trim()
     await Promise.all(Array.from({ length: n - 1 }, async (_, i) => {
-      await this.startAgent(`agent-${i + 2}`, ['--join', first.p2p, '--token', token], signal)
+      await this.startAgent(`agent-${i + 2}`, i + 1, ['--join', first.p2p, '--token', token], signal)
     }))
     await copyFile(join(first.dataDir, 'kubeconfig'), this.kubeconfig)
   }
@@ -69,9 +78,10 @@ export class LocalCluster {
     await Promise.all(this.agents.map(async (a) => { await stopProcess(a.process, graceMs) }))
   }
 
-  private async startAgent (name: string, extra: string[], signal?: AbortSignal): Promise<LocalAgent> {
+  private async startAgent (name: string, index: number, extra: string[], signal?: AbortSignal): Promise<LocalAgent> {
     const dataDir = join(this.opts.dir, name)
-    const args = [findBin(dirname(fileURLToPath(import.meta.url))), 'agent', '--data-dir', dataDir, '--name', name, '--api-port', '0', '--p2p-port', '0', ...extra, ...(this.opts.agentArgs ?? [])]
+    const nodeIp = localNodeIp(index)
+    const args = [findBin(dirname(fileURLToPath(import.meta.url))), 'agent', '--data-dir', dataDir, '--name', name, '--node-ip', nodeIp, '--api-port', '0', '--p2p-port', '0', ...extra, ...(this.opts.agentArgs ?? [])]
     const child = spawn(process.execPath, [...AGENT_NODE_ARGS, ...args], { env: { ...agentEnv(), [STOP_WITH_PARENT_ENV]: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] })
     const agent: LocalAgent = { name, dataDir, process: child, apiUrl: '', p2p: '' }
     this.agents.push(agent)
@@ -92,6 +102,7 @@ export class LocalCluster {
       signal?.addEventListener('abort', () => { reject(new Error('interrupted')) }, { once: true })
     })
     await ready
+    agent.nodeIp = nodeIp
     this.log(`[${name}] up (pid ${child.pid ?? '?'}): API ${agent.apiUrl}, p2p ${agent.p2p}`)
     return agent
   }

@@ -4,6 +4,9 @@
 import { NodeLifecycleController } from '../controllers/node-lifecycle.ts'
 import { workloadControllers } from '../controllers/workload-controllers.ts'
 import { schedulerRole } from '../scheduler/index.ts'
+import { clusterDnsRole } from '../proxy/dns-role.ts'
+import { ingressRole } from '../proxy/ingress-role.ts'
+import { proxyRole } from '../proxy/proxy-role.ts'
 import { kubeletRole } from './container-runtime.ts'
 import type { Role, RoleContext } from './roles.ts'
 
@@ -19,6 +22,9 @@ export function leaderRoles (ctx: RoleContext): Role[] {
 /** Roles that run on every agent. */
 export function nodeRoles (ctx: RoleContext): Role[] {
   return [
-    kubeletRole(ctx)
+    kubeletRole(ctx),
+    proxyRole(ctx),
+    clusterDnsRole(ctx),
+    ingressRole(ctx)
   ]
 }

@@ -42,6 +42,8 @@ export interface RoleContext {
   silenceOf (peerId: string): number | undefined
   /** Timings of the node lifecycle role (agent flags --node-grace-period, --pod-eviction-timeout). */
   readonly nodeLifecycle?: NodeLifecycleOptions
+  /** Where this node serves Ingresses over HTTP (agent flag --ingress-port; 0: any free port); undefined: not at all. */
+  readonly ingressPort?: number
   log (line: string): void
 }
 

@@ -26,7 +26,7 @@ export async function getObject (ctx: RequestContext, name: string): Promise<voi
   const obj = await readObject(ctx, name)
   const table = tableRequest(ctx.req.headers.accept, ctx.url.searchParams.get('includeObject'))
   if (table !== undefined) {
-    sendJson(ctx.res, 200, toTable([obj], table, nowMs(ctx), obj.metadata.resourceVersion))
+    sendJson(ctx.res, 200, toTable(ctx.route.kind, [obj], table, nowMs(ctx), obj.metadata.resourceVersion))
     return
   }
   sendJson(ctx.res, 200, obj)
@@ -38,7 +38,7 @@ export async function listObjects (ctx: RequestContext): Promise<void> {
   const list = ctx.backend.reader.list(kind.group, kind.kind, namespace === '' ? undefined : namespace, listOptions(ctx))
   const table = tableRequest(ctx.req.headers.accept, ctx.url.searchParams.get('includeObject'))
   if (table !== undefined) {
-    sendJson(ctx.res, 200, toTable(list.items, table, nowMs(ctx), list.resourceVersion))
+    sendJson(ctx.res, 200, toTable(kind, list.items, table, nowMs(ctx), list.resourceVersion))
     return
   }
   sendJson(ctx.res, 200, { kind: `${kind.kind}List`, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: list.resourceVersion }, items: list.items })

@@ -1,6 +1,8 @@
 // The Kubernetes-compatible HTTP API one agent serves: bearer-token authentication, routing
 // to discovery documents and resource handlers, and a Status object for every failure. Each
-// request is handled in its own try/catch: no input can take the server down.
+// request is handled in its own try/catch: no input can take the server down. Given a
+// certificate, it speaks HTTPS and plain HTTP on the same port (protocol-sniffer.ts): kubectl
+// sends its token only over HTTPS, and the CLI, tests and bench keep using http:// URLs.
 //
 //   const api = createApiServer({ backend, kinds: KINDS, token })
 //   const { port } = await api.start()
@@ -9,8 +11,8 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { KindInfo } from '../objects/registry.ts'
 import type { ApiBackend } from './backend.ts'
@@ -18,6 +20,7 @@ import type { PodIo } from './pod-io.ts'
 import { sendError, sendJson, type RequestContext } from './context.ts'
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts'
 import { openApiDocument, openApiRoot } from './openapi.ts'
+import { ProtocolSniffer } from './protocol-sniffer.ts'
 import { handleResource } from './resource-handler.ts'
 import { parseRequestUrl, type RequestUrl } from './request-url.ts'
 import { KindIndex, route, splitPath, type Route } from './routes.ts'
@@ -42,7 +45,7 @@ export interface ApiServerOptions {
   resourceVersionWaitMs?: number
   /** Lifetime of a watch that gives no timeoutSeconds; the client then re-watches. Default 1800 s. */
   watchTimeoutSeconds?: number
-  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. Default: plain HTTP. */
+  /** Serve HTTPS with this key and certificate (PEM) too, on the same port as plain HTTP. Default: plain HTTP only. */
   tls?: { key: string | Buffer, cert: string | Buffer }
   /** Non-Kubernetes GET endpoints by exact path (e.g. `/flotilla/v1/cluster/status`), answered with JSON. Authenticated like the rest. */
   extensions?: Record<string, (signal: AbortSignal) => Promise<unknown>>
@@ -53,7 +56,11 @@ export interface ApiServerOptions {
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024
 
 export class ApiServer {
-  readonly server: Server
+  /** The listener; connections go on to `http` or `https` by their first byte. */
+  readonly server: NetServer
+  private readonly http: Server
+  private readonly https: HttpsServer | undefined
+  private readonly sniffer: ProtocolSniffer
   private readonly index: KindIndex
   private readonly tokenDigest: Buffer
   /** The Authorization header value last accepted, as bytes (authorized()). */
@@ -87,13 +94,21 @@ export class ApiServer {
     this.tokenDigest = digest(options.token)
     this.acceptedHeader = Buffer.from(`Bearer ${options.token}`)
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => { this.onRequest(req, res) }
-    this.server = options.tls === undefined ? createHttpServer(onRequest) : createHttpsServer(options.tls, onRequest)
-    this.server.on('clientError', (_err: Error, socket: Duplex) => {
-      // Unparseable requests (garbage methods, broken headers): answer 400 if we still can.
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-      else socket.destroy()
-    })
+    this.http = createHttpServer(onRequest)
+    this.https = options.tls === undefined ? undefined : createHttpsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] }, onRequest)
+    for (const s of [this.http, this.https]) {
+      s?.on('clientError', (_err: Error, socket: Duplex) => {
+        // Unparseable requests (garbage methods, broken headers): answer 400 if we still can.
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        else socket.destroy()
+      })
+    }
+    this.sniffer = new ProtocolSniffer({ plain: this.http, secure: this.https, firstByteTimeoutMs: this.options.requestTimeoutMs })
+    this.server = this.sniffer.server
   }
+
+  /** True when the server also speaks HTTPS. */
+  get tls (): boolean { return this.https !== undefined }
 
   /** Listens; resolves with the port actually bound (useful with port 0). */
   async start (): Promise<{ host: string, port: number }> {
@@ -101,6 +116,10 @@ export class ApiServer {
       this.server.once('error', reject)
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject)
+        // The inner servers never listen themselves: this starts their connection tracking
+        // (headersTimeout, requestTimeout, closeAllConnections), as their own listen would.
+        this.http.emit('listening')
+        this.https?.emit('listening')
         resolve()
       })
     })
@@ -117,7 +136,11 @@ export class ApiServer {
     for (const end of [...this.watches]) end()
     if (!this.server.listening) return
     const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
-    this.server.closeAllConnections()
+    for (const inner of [this.http, this.https]) {
+      inner?.closeAllConnections()
+      inner?.close() // stops their connection tracking; they were never bound
+    }
+    this.sniffer.closeAll()
     await closed
   }
 

@@ -1,8 +1,10 @@
 // Server-side printing for `kubectl get`: when the client accepts
 // `application/json;as=Table;g=meta.k8s.io;v=v1`, lists, single objects and watch events are
-// answered as a meta.k8s.io Table with NAME and AGE columns (the generic columns Kubernetes
-// uses for kinds without their own printer).
+// answered as a meta.k8s.io Table with the kind's columns as kube-apiserver's printers define
+// them (src/objects/printers, shared with the flotilla CLI); `-o wide` columns have priority 1,
+// and kubectl shows them only when asked.
 
+import { NAME_COLUMN, printerFor, type Cell } from '../objects/printers/kind-columns.ts'
 import type { KObject } from '../store/types.ts'
 
 export interface TableRequest {
@@ -31,43 +33,34 @@ export function tableRequest (accept: string | undefined, includeObject: string 
   return undefined
 }
 
-const COLUMNS = [
-  { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-  { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp is the time the object was created.', priority: 0 }
-]
+/** A meta.k8s.io TableColumnDefinition. */
+export interface TableColumnDefinition {
+  name: string
+  type: string
+  format: string
+  description: string
+  priority: number
+}
 
-/** A Table of `objects`; `withColumns` false leaves out columnDefinitions (watch events after the first). */
-export function toTable (objects: readonly KObject[], tr: TableRequest, nowMs: number, resourceVersion: string | undefined, withColumns = true): Record<string, unknown> {
+/** The column definitions of a kind's Table: Name first (except for events), then its printer's columns, wide ones included. */
+export function columnDefinitions (kind: { group: string, kind: string }): TableColumnDefinition[] {
+  const printer = printerFor(kind.group, kind.kind)
+  const columns = printer.columns.map(c => ({ name: c.name, type: c.type, format: '', description: c.description, priority: c.priority }))
+  return printer.name ? [{ ...NAME_COLUMN }, ...columns] : columns
+}
+
+/** A Table of `objects` of `kind`; `withColumns` false leaves out columnDefinitions (watch events after the first). */
+export function toTable (kind: { group: string, kind: string }, objects: readonly KObject[], tr: TableRequest, nowMs: number, resourceVersion: string | undefined, withColumns = true): Record<string, unknown> {
+  const printer = printerFor(kind.group, kind.kind)
   const rows = objects.map(obj => {
-    const created = Date.parse(obj.metadata.creationTimestamp ?? '')
-    const row: Record<string, unknown> = {
-      cells: [obj.metadata.name, Number.isNaN(created) ? '<unknown>' : humanDuration(nowMs - created)]
-    }
+    const cells: Cell[] = printer.name ? [obj.metadata.name] : []
+    for (const c of printer.columns) cells.push(c.cell(obj, nowMs))
+    const row: Record<string, unknown> = { cells }
     if (tr.includeObject === 'Object') row.object = obj
     if (tr.includeObject === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: tr.apiVersion, metadata: obj.metadata }
     return row
   })
   const metadata: Record<string, string> = {}
   if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion
-  return { kind: 'Table', apiVersion: tr.apiVersion, metadata, columnDefinitions: withColumns ? COLUMNS : [], rows }
-}
-
-/** Kubernetes' HumanDuration (apimachinery/pkg/util/duration): `45s`, `3m20s`, `5h10m`, `2d3h`, `3y12d`. */
-export function humanDuration (ms: number): string {
-  const seconds = Math.floor(ms / 1000)
-  if (seconds < -1) return '<invalid>'
-  if (seconds < 0) return '0s'
-  if (seconds < 120) return `${seconds}s`
-  const minutes = Math.floor(seconds / 60)
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`
-  if (minutes < 180) return `${minutes}m`
-  const hours = Math.floor(minutes / 60)
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`
-  if (hours < 48) return `${hours}h`
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`
-  const years = Math.floor(hours / 24 / 365)
-  const days = Math.floor(hours / 24) % 365
-  if (hours < 24 * 365 * 8) return days === 0 ? `${years}y` : `${years}y${days}d`
-  return `${years}y`
+  return { kind: 'Table', apiVersion: tr.apiVersion, metadata, columnDefinitions: withColumns ? columnDefinitions(kind) : [], rows }
 }

@@ -55,7 +55,7 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
   let columnsSent = false
   const encode = (e: OutEvent): string => {
     if (table === undefined || e.type === 'ERROR') return JSON.stringify(e) + '\n'
-    const object = toTable([e.object], table, nowMs(ctx), e.object.metadata.resourceVersion, !columnsSent)
+    const object = toTable(kind, [e.object], table, nowMs(ctx), e.object.metadata.resourceVersion, !columnsSent)
     columnsSent = true
     return JSON.stringify({ type: e.type, object }) + '\n'
   }

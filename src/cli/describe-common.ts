@@ -1,7 +1,7 @@
 // Pieces every `describe` page shares: the metadata header, `Controlled By`, a conditions
 // table, and the Events section at the end.
 
-import { age } from './age.ts'
+import { age } from '../objects/printers/age.ts'
 import type { KObject } from './client.ts'
 import { describeTime, type DescribeWriter } from './describe-writer.ts'
 import { LAST_APPLIED_ANNOTATION } from './three-way-merge.ts'

@@ -3,7 +3,7 @@
 // metadata header and then spec, status and any other fields as indented `Key:  value` lines.
 
 import type { KObject } from './client.ts'
-import { formatSelector, nodeRoles, nodeStatus } from './columns.ts'
+import { formatSelector, nodeRoles, nodeStatus } from '../objects/printers/cell-formats.ts'
 import { containers, conditions, controlledBy, events, header, none, type Any, type DescribeContext } from './describe-common.ts'
 import { DescribeWriter, describeTime } from './describe-writer.ts'
 import type { ResourceInfo } from './discovery.ts'

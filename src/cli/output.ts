@@ -4,10 +4,10 @@
 
 import YAML from 'yaml'
 import type { KObject } from './client.ts'
-import { columnsFor } from './columns.ts'
 import { apiVersionOf, qualifiedKind, type ResourceInfo } from './discovery.ts'
 import { UsageError } from './errors.ts'
 import { renderTable } from './table.ts'
+import { printerFor } from '../objects/printers/kind-columns.ts'
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name'
 
@@ -53,18 +53,19 @@ export interface TableOptions {
   now: number
 }
 
-/** A table of objects of one kind. */
+/** A table of objects of one kind, with the columns the API's Table for that kind has (headers upper-cased, as kubectl prints them). */
 export function formatResourceTable (r: ResourceInfo, items: KObject[], opts: TableOptions): string {
-  const kc = columnsFor(r, opts.wide)
+  const printer = printerFor(r.group, r.kind)
+  const columns = printer.columns.filter(c => opts.wide || c.priority === 0)
   const headers: string[] = []
   if (opts.allNamespaces && r.namespaced) headers.push('NAMESPACE')
-  if (kc.name) headers.push('NAME')
-  headers.push(...kc.columns.map(c => c.header))
+  if (printer.name) headers.push('NAME')
+  headers.push(...columns.map(c => c.name.toUpperCase()))
   const rows = items.map(obj => {
     const row: string[] = []
     if (opts.allNamespaces && r.namespaced) row.push(obj.metadata?.namespace ?? '')
-    if (kc.name) row.push(opts.withKind ? nameOf(r, obj) : obj.metadata?.name ?? '')
-    for (const c of kc.columns) row.push(c.cell(obj, opts.now))
+    if (printer.name) row.push(opts.withKind ? nameOf(r, obj) : obj.metadata?.name ?? '')
+    for (const c of columns) row.push(String(c.cell(obj, opts.now)))
     return row
   })
   return renderTable(headers, rows)

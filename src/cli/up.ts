@@ -4,6 +4,8 @@
 
 import { resolve } from 'node:path'
 import { LocalCluster } from '../agent/local-cluster.ts'
+import { removeClusterIPRoute } from '../proxy/cluster-ip-route.ts'
+import { defaultServiceCidr } from '../store/bootstrap.ts'
 import { HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
 import { readClusterSecrets } from '../agent/cluster-files.ts'
 import { ApiClient } from './client.ts'
@@ -68,6 +70,7 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
       const apply = await import('./apply.ts')
       const code = await apply.run([...manifests.flatMap((f) => ['-f', resolve(io.cwd, f)]), '--kubeconfig', cluster.kubeconfig], io)
       if (code !== 0) io.stderr.write('some manifests did not apply (see above); the cluster keeps running\n')
+      await printNodePorts(cluster, io)
     }
     io.stdout.write('Ctrl-C stops the cluster.\n')
     const after = args.string('detach-after')
@@ -85,7 +88,35 @@ export async function run (argv: string[], io: ResolvedIO): Promise<number> {
     io.stderr.write('stopping the agents\n')
     await cluster.stop()
     if (runtime === 'docker' && !args.bool('keep-containers')) await removeContainers(cluster, io)
+    if (runtime === 'docker') await removeServiceRoute(cluster)
   }
+}
+
+/** Where the NodePort (and LoadBalancer) Services just applied answer: every agent's address. */
+async function printNodePorts (cluster: LocalCluster, io: ResolvedIO): Promise<void> {
+  const ips = cluster.agents.map((a) => a.nodeIp).filter((ip): ip is string => ip !== undefined)
+  if (ips.length === 0) return
+  try {
+    const client = new ApiClient(loadConnection({ kubeconfig: cluster.kubeconfig }, io))
+    const list = await client.request('GET', '/api/v1/services') as { items?: Array<{ metadata: { name: string, namespace?: string }, spec?: { type?: string, ports?: Array<{ nodePort?: number }> } }> }
+    for (const svc of list.items ?? []) {
+      if (svc.spec?.type !== 'NodePort' && svc.spec?.type !== 'LoadBalancer') continue
+      for (const p of svc.spec.ports ?? []) {
+        if (p.nodePort === undefined) continue
+        io.stdout.write(`  service ${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}: curl http://${ips[0] as string}:${p.nodePort}/  (the same port on every agent: ${ips.join(', ')})\n`)
+      }
+    }
+  } catch (err) {
+    io.stderr.write(`could not list the Services: ${(err as Error).message}\n`)
+  }
+}
+
+/** The agents routed the cluster's Service range to this machine; with the cluster stopped, take the route away. */
+async function removeServiceRoute (cluster: LocalCluster): Promise<void> {
+  const first = cluster.agents[0]
+  if (first === undefined) return
+  const secrets = await readClusterSecrets(first.dataDir).catch(() => null)
+  if (secrets !== null) await removeClusterIPRoute(defaultServiceCidr(secrets.clusterId))
 }
 
 const READY_WAIT_MS = 30_000

@@ -5,6 +5,7 @@
 
 import type { Role, RoleContext } from '../agent/roles.ts'
 import type { WatchEvent } from '../store/types.ts'
+import { EventRecorder, type EventSink } from './event-recorder.ts'
 import { inform, type KindRef } from './informer.ts'
 import { WorkQueue } from './work-queue.ts'
 
@@ -26,6 +27,9 @@ export class ControllerRole implements Role {
   readonly name: string
   private queue: WorkQueue | undefined
   private stops: Array<() => void> = []
+  private recorder: EventRecorder | undefined
+  /** Events this controller records (component = its name); dropped while it is stopped. */
+  readonly events: EventSink = { record: (obj, type, reason, message) => { this.recorder?.record(obj, type, reason, message) } }
 
   constructor (private readonly ctx: RoleContext, private readonly spec: ControllerSpec) {
     this.name = spec.name
@@ -41,6 +45,7 @@ export class ControllerRole implements Role {
       }
     })
     this.queue = queue
+    this.recorder = new EventRecorder({ backend: this.ctx.backend, clock: this.ctx.clock, component: this.name, log: (line) => { this.ctx.log(`${this.name}: ${line}`) } })
     this.spec.reset?.()
     queue.start()
     const enqueue = (key: string): void => { queue.add(key) }
@@ -60,6 +65,9 @@ export class ControllerRole implements Role {
     const queue = this.queue
     this.queue = undefined
     await queue?.stop()
+    const recorder = this.recorder
+    this.recorder = undefined
+    await recorder?.stop()
   }
 
   /** Keys waiting to run. */

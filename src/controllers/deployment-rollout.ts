@@ -14,22 +14,31 @@ import {
 } from './deployment-util.ts'
 import { deleteCommand, updateCommand, writeAll } from './store-writes.ts'
 import type { ApiBackend } from '../api/backend.ts'
+import type { EventSink } from './event-recorder.ts'
 
 export interface RolloutState {
   d: Deployment
   newRS: ReplicaSet | undefined
+  /** Where the Deployment's Events go (none in tests that do not look). */
+  events?: EventSink
   /** Every other ReplicaSet the Deployment controls. */
   oldRSs: ReplicaSet[]
 }
 
-/** Set one ReplicaSet's replicas (and its replica annotations) — skipped when nothing changes. */
-async function scaleTo (backend: ApiBackend, d: Deployment, rs: ReplicaSet, replicas: number): Promise<boolean> {
+/**
+ * Set one ReplicaSet's replicas (and its replica annotations) — skipped when nothing changes —
+ * and record the ScalingReplicaSet Event kube-controller-manager records.
+ */
+async function scaleTo (backend: ApiBackend, s: RolloutState, rs: ReplicaSet, replicas: number): Promise<boolean> {
+  const { d } = s
   const { maxSurge } = surgeAndUnavailable(d)
   const annotations = replicaAnnotations(d, rs, maxSurge)
   if (rsReplicas(rs) === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === annotations[DESIRED_REPLICAS]) return false
   const next: KObject = { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec, replicas } }
   const r = await backend.write(updateCommand(next))
   if (!r.ok) throw new Error(`scaling ReplicaSet ${rs.metadata.name} to ${replicas}: ${r.error.message}`)
+  const from = rsReplicas(rs)
+  if (from !== replicas) s.events?.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`)
   return true
 }
 
@@ -41,11 +50,11 @@ export async function rolloutRolling (backend: ApiBackend, s: RolloutState): Pro
   const replicas = replicasOf(d)
   const { maxSurge, maxUnavailable } = surgeAndUnavailable(d)
   // Scale the new ReplicaSet up (never past replicas + maxSurge pods in all).
-  if (rsReplicas(newRS) > replicas) return await scaleTo(backend, d, newRS, replicas)
+  if (rsReplicas(newRS) > replicas) return await scaleTo(backend, s, newRS, replicas)
   if (rsReplicas(newRS) < replicas) {
     const current = sumOf(all, rsReplicas)
     const room = replicas + maxSurge - current
-    if (room > 0) return await scaleTo(backend, d, newRS, rsReplicas(newRS) + Math.min(room, replicas - rsReplicas(newRS)))
+    if (room > 0) return await scaleTo(backend, s, newRS, rsReplicas(newRS) + Math.min(room, replicas - rsReplicas(newRS)))
   }
   // Scale old ones down, keeping replicas - maxUnavailable available.
   const oldCount = sumOf(oldRSs, rsReplicas)
@@ -63,7 +72,7 @@ export async function rolloutRolling (backend: ApiBackend, s: RolloutState): Pro
     const unhealthy = rsReplicas(rs) - rsAvailable(rs)
     if (rsReplicas(rs) === 0 || unhealthy <= 0) continue
     const n = Math.min(cleanup, unhealthy)
-    if (await scaleTo(backend, d, rs, rsReplicas(rs) - n)) wrote = true
+    if (await scaleTo(backend, s, rs, rsReplicas(rs) - n)) wrote = true
     cleanup -= n
   }
   if (wrote) return true
@@ -73,7 +82,7 @@ export async function rolloutRolling (backend: ApiBackend, s: RolloutState): Pro
     if (toScaleDown <= 0) break
     if (rsReplicas(rs) === 0) continue
     const n = Math.min(rsReplicas(rs), toScaleDown)
-    if (await scaleTo(backend, d, rs, rsReplicas(rs) - n)) wrote = true
+    if (await scaleTo(backend, s, rs, rsReplicas(rs) - n)) wrote = true
     toScaleDown -= n
   }
   return wrote
@@ -83,11 +92,11 @@ export async function rolloutRolling (backend: ApiBackend, s: RolloutState): Pro
 export async function rolloutRecreate (backend: ApiBackend, s: RolloutState): Promise<boolean> {
   const { d, newRS, oldRSs } = s
   let wrote = false
-  for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, d, rs, 0)) wrote = true
+  for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, s, rs, 0)) wrote = true
   if (wrote) return true
   if (oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0)) return false
   if (newRS === undefined) return false
-  return await scaleTo(backend, d, newRS, replicasOf(d))
+  return await scaleTo(backend, s, newRS, replicasOf(d))
 }
 
 /** Were the ReplicaSets sized for another replica count (a scaling event, not a template change)? */
@@ -125,10 +134,10 @@ export async function scaleDeployment (backend: ApiBackend, s: RolloutState): Pr
   const { d, newRS, oldRSs } = s
   const replicas = replicasOf(d)
   const only = activeOrLatest(s)
-  if (only !== undefined) return rsReplicas(only) !== replicas && await scaleTo(backend, d, only, replicas)
+  if (only !== undefined) return rsReplicas(only) !== replicas && await scaleTo(backend, s, only, replicas)
   if (newRS !== undefined && rsReplicas(newRS) === replicas && newRS.metadata.annotations?.[DESIRED_REPLICAS] === String(replicas) && rsAvailable(newRS) === replicas) {
     let wrote = false
-    for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, d, rs, 0)) wrote = true
+    for (const rs of oldRSs) if (rsReplicas(rs) > 0 && await scaleTo(backend, s, rs, 0)) wrote = true
     return wrote
   }
   if (d.spec.strategy?.type === 'Recreate') return false
@@ -152,7 +161,7 @@ export async function scaleDeployment (backend: ApiBackend, s: RolloutState): Pr
   const first = sorted[0]
   if (first !== undefined) sizes.set(first, Math.max(0, (sizes.get(first) ?? 0) + toAdd - added))
   let wrote = false
-  for (const [rs, n] of sizes) if (await scaleTo(backend, d, rs, n)) wrote = true
+  for (const [rs, n] of sizes) if (await scaleTo(backend, s, rs, n)) wrote = true
   return wrote
 }
 

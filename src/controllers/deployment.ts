@@ -15,6 +15,7 @@ import { replicaSetKind } from '../objects/replicaset.ts'
 import { selectorMatches } from '../store/label-selector.ts'
 import type { KObject, StoreCommand } from '../store/types.ts'
 import { ControllerRole } from './controller-role.ts'
+import type { EventSink } from './event-recorder.ts'
 import { cleanupOldReplicaSets, isScalingEvent, rolloutRecreate, rolloutRolling, scaleDeployment, type RolloutState } from './deployment-rollout.ts'
 import { deploymentStatus } from './deployment-status.ts'
 import {
@@ -31,14 +32,15 @@ const RS = { group: 'apps', kind: 'ReplicaSet' }
 
 export function deploymentController (ctx: RoleContext): ControllerRole {
   const onRs = enqueueOwnerOf(ctx.backend.reader, DEPLOY, (d, labels) => selectorMatches((d as Deployment).spec.selector, labels))
-  return new ControllerRole(ctx, {
+  const role: ControllerRole = new ControllerRole(ctx, {
     name: 'deployment-controller',
     watches: [
       { kind: DEPLOY, onEvent: (e, enqueue) => { enqueue(keyOf(e.object)) } },
       { kind: RS, onEvent: onRs }
     ],
-    reconcile: async (key, queue) => { await reconcileDeployment(ctx, key, queue) }
+    reconcile: async (key, queue) => { await reconcileDeployment(ctx, key, queue, role.events) }
   })
+  return role
 }
 
 function getDeployment (ctx: RoleContext, key: string): Deployment | undefined {
@@ -47,7 +49,7 @@ function getDeployment (ctx: RoleContext, key: string): Deployment | undefined {
 }
 
 /** The ReplicaSets `d` controls, adopting orphans its selector matches; the new one is the oldest with `d`'s template. */
-async function rolloutState (ctx: RoleContext, d: Deployment, adopt: boolean): Promise<RolloutState> {
+async function rolloutState (ctx: RoleContext, d: Deployment, adopt: boolean, events?: EventSink): Promise<RolloutState> {
   const all = ctx.backend.reader.list(RS.group, RS.kind, d.metadata.namespace).items as ReplicaSet[]
   const owned: ReplicaSet[] = []
   const adoptions: StoreCommand[] = []
@@ -61,19 +63,19 @@ async function rolloutState (ctx: RoleContext, d: Deployment, adopt: boolean): P
   for (const r of await writeAll(ctx.backend, adoptions)) if (r.ok && 'object' in r) owned.push(r.object as ReplicaSet)
   owned.sort((a, b) => (a.metadata.creationTimestamp ?? '') < (b.metadata.creationTimestamp ?? '') ? -1 : 1)
   const newRS = owned.find((rs) => sameTemplate(rs.spec.template, d.spec.template))
-  return { d, newRS, oldRSs: owned.filter((rs) => rs !== newRS) }
+  return { d, newRS, oldRSs: owned.filter((rs) => rs !== newRS), ...(events !== undefined ? { events } : {}) }
 }
 
-export async function reconcileDeployment (ctx: RoleContext, key: string, queue: WorkQueue): Promise<void> {
+export async function reconcileDeployment (ctx: RoleContext, key: string, queue: WorkQueue, events?: EventSink): Promise<void> {
   const d = getDeployment(ctx, key)
   if (d === undefined) return
-  const created = isDeleting(d) ? false : await step(ctx, d)
+  const created = isDeleting(d) ? false : await step(ctx, d, events)
   await writeStatus(ctx, key, created, queue)
 }
 
 /** One step of the rollout; true when it created the new ReplicaSet. */
-async function step (ctx: RoleContext, d: Deployment): Promise<boolean> {
-  const s = await rolloutState(ctx, d, true)
+async function step (ctx: RoleContext, d: Deployment, events?: EventSink): Promise<boolean> {
+  const s = await rolloutState(ctx, d, true, events)
   if (isScalingEvent(s) && await scaleDeployment(ctx.backend, s)) return false
   if (d.spec.paused === true) {
     await cleanupOldReplicaSets(ctx.backend, s)

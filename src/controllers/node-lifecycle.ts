@@ -40,6 +40,7 @@ import { evictionTime } from './node-lifecycle-eviction.ts'
 import { noExecuteTaints, podStatusNotReady, statusWhenSilent, taintsFor, type Verdict } from './node-lifecycle-node.ts'
 import { scopedSignal } from './scoped-signal.ts'
 import { WorkQueue } from './work-queue.ts'
+import { EventRecorder } from './event-recorder.ts'
 
 export interface NodeLifecycleOptions {
   /** An agent silent this long makes its Node Ready=Unknown and tainted unreachable. Default 4000 ms. */
@@ -59,6 +60,8 @@ const POD = { group: '', kind: 'Pod' }
 const WRITE_TIMEOUT_MS = 10_000
 
 export class NodeLifecycleController implements Role {
+  /** NodeNotReady Events, as Kubernetes' node controller records them; one recorder per start. */
+  private events: EventRecorder | undefined
   readonly name = 'node-lifecycle'
   private readonly graceMs: number
   private readonly evictionMs: number
@@ -77,6 +80,7 @@ export class NodeLifecycleController implements Role {
   }
 
   start (): void {
+    this.events = new EventRecorder({ backend: this.ctx.backend, clock: this.ctx.clock, component: 'node-controller', log: (line) => { this.ctx.log(`node lifecycle: ${line}`) } })
     this.leadingSince = this.ctx.clock.now()
     this.abort = new AbortController()
     this.noticed.clear()
@@ -105,6 +109,8 @@ export class NodeLifecycleController implements Role {
     this.stopInformers = []
     await this.queue?.stop()
     this.queue = undefined
+    await this.events?.stop()
+    this.events = undefined
   }
 
   /** A pod (newly) bound to a node with NoExecute taints: that node's evictions need a look. */
@@ -132,6 +138,7 @@ export class NodeLifecycleController implements Role {
       if (status !== undefined) {
         this.ctx.log(`node lifecycle: node ${name} not heard from for ${this.graceMs / 1000} s or more: Ready=Unknown`)
         await this.write({ op: 'update', subresource: 'status', object: { ...node, status } }, name, signal)
+        this.events?.record(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`)
         return
       }
     }

@@ -18,6 +18,7 @@ import type { ReplicaSet } from '../objects/replicaset.ts'
 import { labelSelectorRequirements, matchesLabels, type LabelRequirement } from '../store/label-selector.ts'
 import type { KObject, StoreCommand } from '../store/types.ts'
 import { ControllerRole } from './controller-role.ts'
+import type { EventSink } from './event-recorder.ts'
 import { keyOf, splitKey } from './informer.ts'
 import { controllerRefOf, controllerRefTo, enqueueOwnerOf, isDeleting, namespaceTerminating, withOwnerRefs } from './owner-refs.ts'
 import { compareForDeletion, isPodActive } from './pod-readiness.ts'
@@ -35,14 +36,15 @@ export function replicaSetController (ctx: RoleContext): ControllerRole {
     const sel = selectorOf(rs as ReplicaSet)
     return sel !== undefined && matchesLabels(sel, labels)
   })
-  return new ControllerRole(ctx, {
+  const role: ControllerRole = new ControllerRole(ctx, {
     name: 'replicaset-controller',
     watches: [
       { kind: RS_KIND, onEvent: (e, enqueue) => { enqueue(keyOf(e.object)) } },
       { kind: POD_KIND, onEvent: onPod }
     ],
-    reconcile: async (key, queue) => { await reconcileReplicaSet(ctx, key, queue) }
+    reconcile: async (key, queue) => { await reconcileReplicaSet(ctx, key, queue, role.events) }
   })
+  return role
 }
 
 function selectorOf (rs: ReplicaSet): LabelRequirement[] | undefined {
@@ -53,7 +55,7 @@ function selectorOf (rs: ReplicaSet): LabelRequirement[] | undefined {
   }
 }
 
-export async function reconcileReplicaSet (ctx: RoleContext, key: string, queue: WorkQueue): Promise<void> {
+export async function reconcileReplicaSet (ctx: RoleContext, key: string, queue: WorkQueue, events?: EventSink): Promise<void> {
   const { backend } = ctx
   const { namespace, name } = splitKey(key)
   const rs = backend.reader.get({ ...RS_KIND, namespace, name }) as ReplicaSet | undefined
@@ -68,11 +70,12 @@ export async function reconcileReplicaSet (ctx: RoleContext, key: string, queue:
   const want = rs.spec.replicas ?? 1
   let failure: string | undefined
   if (!isDeleting(rs) && active.length < want) {
-    failure = await createPods(ctx, rs, Math.min(want - active.length, MAX_BATCH))
+    failure = await createPods(ctx, rs, Math.min(want - active.length, MAX_BATCH), events)
     if (failure !== undefined) queue.addAfter(key, FAILED_CREATE_RETRY_MS)
   } else if (active.length > want) {
     const surplus = [...active].sort(compareForDeletion).slice(0, active.length - want)
-    await writeAll(backend, surplus.map((pod) => deleteCommand(pod, backend.now())))
+    const results = await writeAll(backend, surplus.map((pod) => deleteCommand(pod, backend.now())))
+    results.forEach((r, i) => { if (r.ok) events?.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${surplus[i]?.metadata.name ?? ''}`) })
   }
   await writeStatus(ctx, key, failure, queue)
 }
@@ -101,7 +104,7 @@ async function claimPods (ctx: RoleContext, rs: ReplicaSet, selector: LabelRequi
 }
 
 /** Creates `count` pods from the template in one entry; returns why creating failed, if it did. */
-async function createPods (ctx: RoleContext, rs: ReplicaSet, count: number): Promise<string | undefined> {
+async function createPods (ctx: RoleContext, rs: ReplicaSet, count: number, events?: EventSink): Promise<string | undefined> {
   const namespace = rs.metadata.namespace ?? 'default'
   if (namespaceTerminating(ctx.backend.reader, namespace)) return `unable to create new content in namespace ${namespace} because it is being terminated`
   const commands: StoreCommand[] = []
@@ -115,8 +118,13 @@ async function createPods (ctx: RoleContext, rs: ReplicaSet, count: number): Pro
     }
   }
   const results = await writeAll(ctx.backend, commands)
+  for (const r of results) {
+    const pod = resultObject(r)
+    if (pod !== undefined) events?.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`)
+  }
   // A generated name already taken is retried on the next reconcile; other failures are reported.
   const failed = results.map(resultError).find((m) => m !== undefined && !m.includes('already exists'))
+  if (failed !== undefined) events?.record(rs, 'Warning', 'FailedCreate', `Error creating: ${failed}`)
   return failed
 }
 

@@ -4,6 +4,7 @@
 // pod's problem, not the agent's: it becomes ContainerConfigError, shown as the container's
 // waiting reason CreateContainerConfigError, and the pod is synced again when objects change.
 
+import { serviceEnv } from './service-env.ts'
 import type { Container } from '../objects/pod-spec.ts'
 import type { Pod } from '../objects/pod.ts'
 import { parseQuantity } from '../objects/quantity.ts'
@@ -75,10 +76,10 @@ function expand (value: string, env: Map<string, string>): string {
   })
 }
 
-/** The container's environment, in Kubernetes order: envFrom first, then env (later wins). */
+/** The container's environment, in Kubernetes order: Services' variables, envFrom, then env (later wins). */
 export function resolveEnv (reader: ObjectReader, pod: Pod, c: Container, podIP: string, hostIP: string): Array<{ name: string, value: string }> {
   const namespace = pod.metadata.namespace ?? 'default'
-  const env = new Map<string, string>()
+  const env = new Map<string, string>(serviceEnv(reader, pod).map((e) => [e.name, e.value]))
   const envFrom = Array.isArray(c.envFrom) ? c.envFrom as Array<Record<string, unknown>> : []
   for (const from of envFrom) {
     const prefix = typeof from.prefix === 'string' ? from.prefix : ''

@@ -211,6 +211,11 @@ export class DockerRuntime implements ContainerRuntime {
       ;(bindings[key] ??= []).push({ HostIp: p.hostIP, HostPort: p.hostPort === 0 ? '' : String(p.hostPort) })
     }
     const { pod } = config
+    const dns = config.dns === undefined ? {} : {
+      ...(config.dns.servers.length > 0 ? { Dns: config.dns.servers } : {}),
+      ...(config.dns.searches.length > 0 ? { DnsSearch: config.dns.searches } : {}),
+      ...(config.dns.options.length > 0 ? { DnsOptions: config.dns.options } : {})
+    }
     const container = await docker(async () => await this.docker.createContainer({
       name: this.containerName(['POD', pod.namespace, pod.name]),
       Image: SANDBOX_IMAGE,
@@ -218,8 +223,8 @@ export class DockerRuntime implements ContainerRuntime {
       Labels: this.labels(pod, 'sandbox'),
       // On the host's network the ports are the node's own: nothing to publish, no own hostname.
       ...(config.hostNetwork
-        ? { HostConfig: { Init: true, NetworkMode: 'host', IpcMode: 'shareable' } }
-        : { Hostname: config.hostname, ExposedPorts: exposed, HostConfig: { Init: true, PortBindings: bindings, NetworkMode: 'bridge', IpcMode: 'shareable' } })
+        ? { HostConfig: { Init: true, NetworkMode: 'host', IpcMode: 'shareable', ...dns } }
+        : { Hostname: config.hostname, ExposedPorts: exposed, HostConfig: { Init: true, PortBindings: bindings, NetworkMode: 'bridge', IpcMode: 'shareable', ...dns } })
     }))
     try {
       await docker(async () => { await container.start() })

@@ -8,6 +8,7 @@ import type { ApiBackend } from '../api/backend.ts'
 import type { Clock, CancelTimer } from '../controllers/clock.ts'
 import { inform, keyOf, splitKey } from '../controllers/informer.ts'
 import { WorkQueue } from '../controllers/work-queue.ts'
+import { EventRecorder } from '../controllers/event-recorder.ts'
 import type { Pod } from '../objects/pod.ts'
 import { Backoff, type BackoffOptions } from './backoff.ts'
 import { NodeStatusReporter } from './node-status.ts'
@@ -57,6 +58,8 @@ export class Kubelet {
   private cancelRelist: CancelTimer = () => {}
   private fingerprints = new Map<string, string>()
   private running = false
+  /** The kubelet's Events (component kubelet, source.host this node); one per start. */
+  private events: EventRecorder | undefined
   /**
    * Whether the local replica has caught up with the cluster since start (a read barrier
    * passed). Until then a pod missing from it may only be late, so nothing is an orphan yet.
@@ -78,7 +81,12 @@ export class Kubelet {
         else if (failures === 1 || failures % 10 === 0) o.log(`kubelet: sync of pod ${this.bound.get(uid) ?? uid} failed (will retry): ${(err as Error).message}`)
       }
     })
-    this.probes = new ProbeManager(o.clock, o.prober ?? runtimeProber(o.runtime), (uid) => { this.queue.add(uid) })
+    this.probes = new ProbeManager(o.clock, o.prober ?? runtimeProber(o.runtime), (uid) => { this.queue.add(uid) }, (uid, kind, message) => {
+      // Kubernetes' kubelet: an Unhealthy Event per failed probe (repeats are counted on one Event).
+      const key = this.bound.get(uid)
+      const pod = key === undefined ? undefined : o.backend.reader.get({ group: '', kind: 'Pod', ...splitKey(key) })
+      if (pod !== undefined) this.events?.record(pod, 'Warning', 'Unhealthy', `${kind[0]?.toUpperCase() ?? ''}${kind.slice(1)} probe failed: ${message}`)
+    })
     this.statuses = new PodStatusWriter(o.backend, (uid) => { this.queue.addAfter(uid, 1000) }, o.log)
     this.podSync = new PodSync({
       runtime: o.runtime,
@@ -94,6 +102,7 @@ export class Kubelet {
       requeue: (uid, ms) => { this.queue.addAfter(uid, ms) },
       writeStatus: (pod, status) => { this.statuses.set(pod, status) },
       deletePod: async (pod) => { await this.deletePod(pod) },
+      event: (pod, type, reason, message) => { this.events?.record(pod, type, reason, message) },
       log: o.log
     })
     this.nodeStatus = new NodeStatusReporter({
@@ -103,6 +112,7 @@ export class Kubelet {
 
   start (): void {
     this.running = true
+    this.events = new EventRecorder({ backend: this.o.backend, clock: this.o.clock, component: 'kubelet', host: this.o.nodeName, log: this.o.log })
     this.queue.start()
     this.stopInformer = inform(this.o.backend.reader, { group: '', kind: 'Pod' }, (e) => {
       const uid = e.object.metadata.uid ?? ''
@@ -139,6 +149,7 @@ export class Kubelet {
     const stuck = new Promise<void>((resolve) => { cancel = this.o.clock.setTimeout(() => { this.o.log('kubelet: stopped without waiting for syncs stuck on the container runtime'); resolve() }, 10_000) })
     await Promise.race([this.queue.stop().then(async () => { await this.statuses.flushed() }), stuck])
     cancel()
+    await this.events?.stop()
   }
 
   /** Resolves once no sync is queued or running and statuses are written (tests). */

@@ -9,6 +9,7 @@
 //   with crash and image-pull back-off; a failed liveness/startup probe restarts a container.
 // Waiting reasons live in memory per container and are part of the computed status.
 
+import { podDns } from './pod-dns.ts'
 import type { Container } from '../objects/pod-spec.ts'
 import { defaultPullPolicy } from '../objects/pod-spec.ts'
 import type { Pod } from '../objects/pod.ts'
@@ -44,6 +45,8 @@ export interface PodSyncDeps {
   requeue: (uid: string, ms: number) => void
   writeStatus: (pod: Pod, status: NonNullable<Pod['status']>) => void
   deletePod: (pod: Pod) => Promise<void>
+  /** Records an Event about the pod (Created, Started, Killing, BackOff, Failed …), as the Kubernetes kubelet does. */
+  event?: (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string) => void
   log: (line: string) => void
 }
 
@@ -153,7 +156,7 @@ export class PodSync {
       hostPort: p.hostPort ?? 0,
       hostIP: p.hostIP ?? this.d.nodeIp
     })))
-    return await this.d.runtime.runSandbox({ pod: identity(pod), hostname: pod.metadata.name.slice(0, 63), ports, hostNetwork: pod.spec.hostNetwork === true })
+    return await this.d.runtime.runSandbox({ pod: identity(pod), hostname: pod.metadata.name.slice(0, 63), ports, hostNetwork: pod.spec.hostNetwork === true, dns: podDns(this.d.reader, pod) })
   }
 
   /** Converge one container; resolves true for an init container that has succeeded. */
@@ -167,6 +170,7 @@ export class PodSync {
       const why = init ? undefined : this.d.probes.restartReason(latest.id)
       if (why === undefined) return false
       this.d.log(`kubelet: ${id.namespace}/${id.name}: ${why}`)
+      this.d.event?.(pod, 'Normal', 'Killing', why)
       await this.d.runtime.stopContainer(latest.id, pod.spec.terminationGracePeriodSeconds ?? 30)
       const [after] = await this.d.runtime.listPods(id.uid)
       latest = after?.containers.find((x) => x.id === latest?.id) ?? latest
@@ -182,6 +186,7 @@ export class PodSync {
       if (wait > 0) {
         const delay = goDuration(this.d.crashBackoff.currentDelay(key))
         waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${id.name}_${id.namespace}(${id.uid})` })
+        this.d.event?.(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${id.name}_${id.namespace}(${id.uid})`)
         this.d.requeue(id.uid, wait)
         return false
       }
@@ -198,6 +203,7 @@ export class PodSync {
       // The failure itself shows for a second (ErrImagePull), then the wait (ImagePullBackOff).
       const fresh = this.d.now() - pulling.at < 1000
       waiting.set(c.name, fresh ? { reason: 'ErrImagePull', message: pulling.message } : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${pulling.message}` })
+      if (!fresh) this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
       this.d.requeue(id.uid, fresh ? 1000 : pulling.until - this.d.now())
       return
     }
@@ -225,18 +231,23 @@ export class PodSync {
         ...(limits.cpu !== undefined ? { cpuLimit: limits.cpu } : {}),
         ...(limits.memory !== undefined ? { memoryLimit: limits.memory } : {})
       })
+      this.d.event?.(pod, 'Normal', 'Created', `Created container ${c.name}`)
+      this.d.event?.(pod, 'Normal', 'Started', `Started container ${c.name}`)
     } catch (err) {
       if (err instanceof ImagePullError) {
         const until = this.d.pullBackoff.note(key, `pull@${this.d.now()}`, this.d.now(), false, err.message)
         waiting.set(c.name, { reason: err.reason, message: err.message })
+        this.d.event?.(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${err.message}`)
         // Show ErrImagePull briefly, then ImagePullBackOff until the next try, as kubectl users know it.
         this.d.requeue(id.uid, Math.min(1000, until - this.d.now()))
       } else if (err instanceof ContainerConfigError) {
         waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message })
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`)
         this.d.requeue(id.uid, this.d.crashBackoff.baseMs)
       } else if (err instanceof CreateContainerError) {
         // A container that cannot start (no such command, bad mount) is retried with the crash back-off.
         waiting.set(c.name, { reason: 'CreateContainerError', message: err.message })
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`)
         this.d.requeue(id.uid, this.d.crashBackoff.note(`${key}#create`, `fail@${this.d.now()}`, this.d.now(), false, err.message) - this.d.now())
       } else {
         throw err

@@ -9,7 +9,7 @@ import type { Probe } from '../objects/pod-spec.ts'
 import type { CancelTimer, Clock } from '../controllers/clock.ts'
 import type { Prober, ProbeTarget } from './prober.ts'
 
-type ProbeKind = 'startup' | 'liveness' | 'readiness'
+export type ProbeKind = 'startup' | 'liveness' | 'readiness'
 
 interface Worker {
   kind: ProbeKind
@@ -34,7 +34,9 @@ export class ProbeManager {
   constructor (
     private readonly clock: Clock,
     private readonly prober: Prober,
-    private readonly onChange: (podUid: string) => void
+    private readonly onChange: (podUid: string) => void,
+    /** Told of each failed probe (the kubelet's Unhealthy Event). */
+    private readonly onFailure: (podUid: string, kind: ProbeKind, message: string) => void = () => {}
   ) {}
 
   /** Probe these running containers of the pod; stop probing its other containers. */
@@ -124,6 +126,7 @@ export class ProbeManager {
       if (w.successes >= (w.probe.successThreshold ?? 1)) w.result = true
     } else {
       c.lastFailure = outcome.message
+      this.onFailure(c.podUid, w.kind, outcome.message)
       w.successes = 0
       w.failures++
       if (w.failures >= (w.probe.failureThreshold ?? 3)) w.result = false

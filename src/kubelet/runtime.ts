@@ -5,6 +5,8 @@
 // (docker-runtime.ts, the default) and FakeRuntime (fake-runtime.ts, no containers; for
 // simulated nodes and unit tests).
 
+import type { PodDns } from './pod-dns.ts'
+
 /** Which pod a sandbox or container belongs to (from its labels). */
 export interface PodIdentity {
   uid: string
@@ -63,6 +65,8 @@ export interface SandboxConfig {
   ports: PortMapping[]
   /** Use the node's network namespace (spec.hostNetwork): no own IP, ports are the node's. */
   hostNetwork: boolean
+  /** The pod's resolver (pod-dns.ts); the node's when undefined. */
+  dns?: PodDns
 }
 
 export interface Mount {

@@ -4,6 +4,9 @@
 
 import { configMapKind } from './configmap.ts'
 import { deploymentKind } from './deployment.ts'
+import { eventKind } from './event.ts'
+import { endpointsKind } from './endpoints.ts'
+import { ingressKind } from './ingress.ts'
 import { namespaceKind } from './namespace.ts'
 import { nodeKind } from './node.ts'
 import { podKind } from './pod.ts'
@@ -13,7 +16,8 @@ import { secretKind } from './secret.ts'
 import { serviceKind } from './service.ts'
 
 export const KINDS: readonly KindInfo[] = [
-  namespaceKind, nodeKind, podKind, configMapKind, secretKind, serviceKind, deploymentKind, replicaSetKind
+  namespaceKind, nodeKind, podKind, configMapKind, secretKind, serviceKind, endpointsKind, eventKind, deploymentKind, replicaSetKind,
+  ingressKind
 ]
 
 const byGroupKind = new Map<string, KindInfo>(KINDS.map((k) => [`${k.group}/${k.kind}`, k]))

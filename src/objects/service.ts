@@ -1,7 +1,7 @@
 // Service (core/v1): a stable virtual address (or DNS name, for ExternalName) in front of the
 // pods its selector picks. Defaults as Kubernetes: type ClusterIP, sessionAffinity None, TCP
-// ports whose targetPort is the port. The cluster IP itself is allocated by the API before
-// the create is proposed, not here.
+// ports whose targetPort is the port. The cluster IP and node ports are allocated by the store
+// as it applies the write (src/store/service-allocation.ts), not here.
 
 import { isIP } from 'node:net'
 import type { KObject, ObjectMeta } from '../store/types.ts'

@@ -20,10 +20,11 @@
 import type { ApiBackend } from '../api/backend.ts'
 import type { Role } from '../agent/roles.ts'
 import type { CancelTimer, Clock } from '../controllers/clock.ts'
+import { EventRecorder } from '../controllers/event-recorder.ts'
 import { inform, keyOf } from '../controllers/informer.ts'
 import type { Node } from '../objects/node.ts'
 import type { Pod } from '../objects/pod.ts'
-import type { ApplyResult, StoreCommand, WatchEvent } from '../store/types.ts'
+import type { ApplyResult, KObject, StoreCommand, WatchEvent } from '../store/types.ts'
 import { SchedulerCache } from './cache.ts'
 import { isOurs, waitsForScheduling } from './pod-info.ts'
 import { MessageThrottle } from './message-throttle.ts'
@@ -82,6 +83,8 @@ export class Scheduler implements Role {
   private readonly pump = new Pump(() => this.step(), () => this.isIdle())
   private batches = 0
   private failures = 0
+  /** Scheduled / FailedScheduling Events, as kube-scheduler records them; one per start. */
+  private events: EventRecorder | undefined
 
   constructor (c: SchedulerComponents, opts: SchedulerOptions = {}) {
     this.backend = c.backend
@@ -101,6 +104,7 @@ export class Scheduler implements Role {
     if (this.running) return
     this.running = true
     this.cache = new SchedulerCache()
+    this.events = new EventRecorder({ backend: this.backend, clock: this.clock, component: 'default-scheduler', log: this.log })
     const onError = (what: string) => (e: WatchEvent): void => {
       try {
         if (what === 'node') this.onNode(e)
@@ -127,6 +131,7 @@ export class Scheduler implements Role {
     this.retryAfterAnswer.clear()
     this.seen.clear()
     await this.idle()
+    await this.events?.stop()
   }
 
   /** Resolves once no pod waits to be tried, no condition waits to be written and no batch is in flight. */
@@ -252,6 +257,7 @@ export class Scheduler implements Role {
     if (r?.ok === true) {
       this.failures = 0
       if (item.kind === 'bind') this.needScheduledCondition.add(item.key)
+      this.recordEvent(item, 'object' in r ? r.object : undefined)
       return
     }
     const reason = r?.ok === false ? r.error.reason : 'no result'
@@ -269,6 +275,17 @@ export class Scheduler implements Role {
     // Refused for good (Invalid, …): say so and wait for a change, not a retry storm.
     this.log(`scheduler: writing ${item.kind === 'bind' ? `the binding of pod ${item.key} to ${item.node}` : `the PodScheduled condition of pod ${item.key}`} was refused: ${r?.ok === false ? r.error.message : 'no result'}`)
     if (item.kind !== 'scheduled') this.queue.parkUnschedulable(item.key)
+  }
+
+  /** The Event a written binding or Unschedulable condition stands for. */
+  private recordEvent (item: Item, pod: KObject | undefined): void {
+    if (pod === undefined || this.events === undefined) return
+    if (item.kind === 'bind') {
+      this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${item.node}`)
+    } else if (item.kind === 'unschedulable') {
+      const condition = podScheduledCondition(pod as Pod)
+      this.events.record(pod, 'Warning', 'FailedScheduling', typeof condition?.message === 'string' ? condition.message : 'no node fits the pod')
+    }
   }
 
   private failedBatch (items: Item[], failure: string): void {

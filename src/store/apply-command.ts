@@ -20,6 +20,7 @@
 //   Namespace without spec.finalizers and metadata.finalizers removes it (the namespace
 //   controller does that once the namespace is empty).
 // - batch: each command in order, each with its own result (not atomic).
+// - Services get their cluster IP and node ports here (service-allocation.ts).
 
 import { deepEqual, deepFreeze } from './deep.ts'
 import {
@@ -27,6 +28,7 @@ import {
 } from './errors.ts'
 import type { ObjectTable } from './object-table.ts'
 import { refOf } from './refs.ts'
+import { allocateService, isServiceObject } from './service-allocation.ts'
 import type { ApplyResult, KObject, ObjectMeta, ObjectRef, StoreError, WatchEventType } from './types.ts'
 
 /** What the store needs to know about a kind. */
@@ -98,6 +100,10 @@ function create (ctx: ApplyContext, raw: unknown): ApplyResult {
   const { ref, obj } = checked
   if (ctx.table.has(ref)) return fail(alreadyExistsError(ref.group, ref.kind, ref.name))
   if (ref.namespace !== '' && !namespaceExists(ctx, ref.namespace)) return fail(notFoundError('', 'Namespace', ref.namespace))
+  if (isServiceObject(obj)) {
+    const refused = allocateService(ctx.table, obj)
+    if (refused !== undefined) return fail(refused)
+  }
   obj.metadata.resourceVersion = String(ctx.index)
   obj.metadata.generation ??= 1
   deepFreeze(obj)
@@ -172,6 +178,10 @@ function update (ctx: ApplyContext, raw: unknown, subresource: unknown): ApplyRe
       else (meta as Record<string, unknown>)[key] = stored.metadata[key]
     }
     next = { ...obj, metadata: meta }
+    if (isServiceObject(next)) {
+      const refused = allocateService(ctx.table, next, stored)
+      if (refused !== undefined) return fail(refused)
+    }
     if (hasStatus) {
       if (stored.status === undefined) delete next.status
       else next.status = stored.status

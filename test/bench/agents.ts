@@ -6,6 +6,11 @@
 // The compiled bundle (bin/build.js) is brought up to date once before the first agent starts,
 // so no agent spends its start building it and agents that start together do not all build.
 //
+// With `nodeIps`, each agent gets its own loopback address as --node-ip (127.0.0.2, 127.0.0.3,
+// … in order), so that their NodePorts do not collide; by default all listen on 127.0.0.1.
+// Agents on Docker route the cluster's Service range to this machine (their proxies' cluster
+// IPs); stop() removes that route again.
+//
 // FLOTILLA_BENCH_AGENT_NODE_ARGS, if set, adds node options to every agent's command line
 // (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: Node 20 refuses --cpu-prof in
 // NODE_OPTIONS); agents are then stopped with SIGTERM, so a profile gets written, instead of
@@ -25,6 +30,8 @@ import { makeTempDir, onInterrupt, removeTempDir } from './temp-dirs.ts'
 import { AGENT_NODE_ARGS, agentEnv } from '../../src/agent/agent-launch.ts'
 import { decodeJoinToken } from '../../src/agent/cluster-files.ts'
 import { LABEL_CLUSTER, LABEL_NODE } from '../../src/kubelet/docker-runtime.ts'
+import { removeClusterIPRoute } from '../../src/proxy/cluster-ip-route.ts'
+import { defaultServiceCidr } from '../../src/store/bootstrap.ts'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(REPO, 'bin', 'flotilla.js')
@@ -60,7 +67,8 @@ export class BenchAgent {
   p2pAddress = ''
   run: ChildRun | null = null
 
-  constructor (readonly name: string, root: string, readonly runtime: BenchRuntime = 'fake') {
+  /** `nodeIp`: its --node-ip (where its API, p2p port and NodePorts listen); none: 127.0.0.1. */
+  constructor (readonly name: string, root: string, readonly runtime: BenchRuntime = 'fake', readonly nodeIp?: string) {
     this.dataDir = join(root, name)
     this.logPath = join(root, `${name}.log`)
   }
@@ -82,7 +90,7 @@ export class BenchAgent {
     // options of the benchmark's own tsx.
     const env = { ...process.env }
     delete env.NODE_OPTIONS
-    const run = spawnLogged(process.execPath, [...AGENT_NODE_ARGS, ...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
+    const run = spawnLogged(process.execPath, [...AGENT_NODE_ARGS, ...EXTRA_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...(this.nodeIp !== undefined ? ['--node-ip', this.nodeIp] : []), ...args], {
       cwd: REPO,
       env: agentEnv(env),
       logPath: this.logPath,
@@ -138,11 +146,11 @@ export class AgentCluster {
    * Start `size` agents: the first creates the cluster, the others join through its p2p
    * address; resolves once every agent reports the same leader and `size` healthy voters.
    */
-  static async start (size: number, log: (line: string) => void, opts: { runtime?: BenchRuntime } = {}): Promise<AgentCluster> {
+  static async start (size: number, log: (line: string) => void, opts: { runtime?: BenchRuntime, nodeIps?: boolean } = {}): Promise<AgentCluster> {
     await buildIfStale(log)
     const runtime = opts.runtime ?? 'fake'
     const root = await makeTempDir('flotilla-bench-agents')
-    const agents = Array.from({ length: size }, (_, i) => new BenchAgent(String.fromCharCode(97 + i), root, runtime))
+    const agents = Array.from({ length: size }, (_, i) => new BenchAgent(String.fromCharCode(97 + i), root, runtime, opts.nodeIps === true ? `127.0.0.${i + 2}` : undefined))
     const cluster = new AgentCluster(root, agents, '', '', runtime)
     try {
       const first = agents[0] as BenchAgent
@@ -150,7 +158,7 @@ export class AgentCluster {
       cluster.joinToken = (await readFile(join(first.dataDir, 'join-token'), 'utf8')).trim()
       cluster.clusterId = decodeJoinToken(cluster.joinToken).clusterId
       // Interrupted (Ctrl-C): the agents get SIGKILL from processes.ts, their containers go here.
-      if (runtime === 'docker') cluster.unhookContainers = onInterrupt(async () => { await cluster.removeContainers() })
+      if (runtime === 'docker') cluster.unhookContainers = onInterrupt(async () => { await cluster.removeContainers(); await cluster.removeServiceRoute() })
       const kubeconfig = YAML.parse(await readFile(join(first.dataDir, 'kubeconfig'), 'utf8')) as { users?: Array<{ user?: { token?: string } }> }
       const token = kubeconfig.users?.[0]?.user?.token
       if (token === undefined) throw new Error(`no users[0].user.token in ${join(first.dataDir, 'kubeconfig')}`)
@@ -243,6 +251,7 @@ export class AgentCluster {
     this.stopped = true
     await Promise.all(this.agents.map(async (a) => { await a.stop() }))
     await this.removeContainers()
+    await this.removeServiceRoute()
     this.unhookContainers()
     if (!keep) await removeTempDir(this.root)
   }
@@ -251,6 +260,12 @@ export class AgentCluster {
   async removeContainers (node?: string): Promise<number> {
     if (this.runtime !== 'docker' || this.clusterId === '') return 0
     return await removeContainers([`${LABEL_CLUSTER}=${this.clusterId}`, ...(node !== undefined ? [`${LABEL_NODE}=${node}`] : [])])
+  }
+
+  /** Agents on Docker made the cluster's Service range local to this machine: take the route away. */
+  async removeServiceRoute (): Promise<void> {
+    if (this.runtime !== 'docker' || this.clusterId === '') return
+    await removeClusterIPRoute(defaultServiceCidr(this.clusterId))
   }
 
   private async agreement (what: string, accept: (s: ClusterStatus) => boolean, timeoutMs: number): Promise<ClusterStatus> {

@@ -7,6 +7,7 @@ import { nodeDeathSuite } from './node-death.ts'
 import { raftCommitSuite } from './raft-commit.ts'
 import { agentRssSuite } from './rss.ts'
 import { schedulerSuite } from './scheduler.ts'
+import { serviceProxySuite } from './service-proxy.ts'
 import type { Suite } from './types.ts'
 import { workloadsSuite } from './workloads.ts'
 
@@ -17,5 +18,6 @@ export const suites: readonly Suite[] = [
   agentRssSuite,
   schedulerSuite,
   workloadsSuite,
-  nodeDeathSuite
+  nodeDeathSuite,
+  serviceProxySuite
 ]

@@ -41,14 +41,15 @@ export class BenchSwarm {
 
   /**
    * Create a service of `replicas` tasks running `command` in `image` (the image given as is:
-   * --no-resolve-image) and time it until all are running.
+   * --no-resolve-image) and time it until all are running. `publish`: --publish values, e.g.
+   * `published=30080,target=8080` (the routing mesh) or with `,mode=host` (the task's node only).
    */
-  async run (name: string, replicas: number, image: string, command: readonly string[], timeoutMs: number): Promise<SwarmTimes> {
+  async run (name: string, replicas: number, image: string, command: readonly string[], timeoutMs: number, opts: { publish?: readonly string[] } = {}): Promise<SwarmTimes> {
     const label = `${SWARM_BENCH_LABEL}=${this.runId}`
     this.services.add(name)
     const wall0 = Date.now()
     const t0 = performance.now()
-    await docker(['service', 'create', '--detach', '--no-resolve-image', '--replicas', String(replicas), '--name', name, '--label', label, '--container-label', label, image, ...command])
+    await docker(['service', 'create', '--detach', '--no-resolve-image', '--replicas', String(replicas), '--name', name, '--label', label, '--container-label', label, ...(opts.publish ?? []).flatMap((p) => ['--publish', p]), image, ...command])
     const createMs = performance.now() - t0
     let seen = ''
     await waitUntil(`${replicas}/${replicas} tasks of swarm service ${name} running`, async () => {

@@ -19,6 +19,8 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, type TestContext } from 'vitest'
+import { removeClusterIPRoute } from '../../src/proxy/cluster-ip-route.ts'
+import { defaultServiceCidr } from '../../src/store/bootstrap.ts'
 import { AgentProcess, type ExitInfo } from './harness/agent-process.ts'
 import { acquireLock, releaseLock } from './harness/e2e-lock.ts'
 import { ApiClient, type ClusterStatus } from './harness/http.ts'
@@ -57,6 +59,13 @@ onProcessEnd(() => {
 export interface TestClusterOptions {
   /** The agents' container runtime. Default: fake (no containers). */
   runtime?: 'docker' | 'fake'
+  /**
+   * Give each agent its own loopback address as --node-ip (127.0.0.2, 127.0.0.3, … in the
+   * order they are added), so that NodePorts do not collide. Default: all on 127.0.0.1.
+   */
+  nodeIps?: boolean
+  /** More flags for every agent (e.g. --ingress-port). */
+  agentArgs?: string[]
 }
 
 /** A set of agents that form one cluster, under one temp root. */
@@ -216,7 +225,12 @@ export class TestCluster {
     await Promise.all([...this.agents.values()].map(async (a) => { await a.kill() }))
     // Agents leave their containers running (a restarted agent adopts them): remove this
     // cluster's, and only this cluster's, by its label.
-    if (this.options.runtime === 'docker' && this.joinToken !== '') await removeContainersOf(decodeJoinToken(this.joinToken).c)
+    if (this.options.runtime === 'docker' && this.joinToken !== '') {
+      const clusterId = decodeJoinToken(this.joinToken).c
+      await removeContainersOf(clusterId)
+      // The agents' proxies routed the cluster's Service range to this machine: take it away.
+      await removeClusterIPRoute(defaultServiceCidr(clusterId))
+    }
     if (!keep) await rm(this.root, { recursive: true, force: true })
     ROOTS.delete(this.root)
   }
@@ -224,7 +238,8 @@ export class TestCluster {
   private add (name: string): AgentProcess {
     this.assertOpen()
     if (this.agents.has(name)) throw new Error(`agent ${name} already exists in cluster ${this.label}`)
-    const a = new AgentProcess(name, this.root, this.options.runtime ?? 'fake')
+    const nodeIp = this.options.nodeIps === true ? `127.0.0.${this.agents.size + 2}` : undefined
+    const a = new AgentProcess(name, this.root, this.options.runtime ?? 'fake', nodeIp, this.options.agentArgs ?? [])
     this.agents.set(name, a)
     return a
   }

@@ -26,10 +26,12 @@ describe('three agents', () => {
     expect(['a', 'b', 'c']).toContain(s.leader)
     // Raft member ids are the PeerIds each agent printed at start.
     for (const m of s.members) expect(m.peerId).toBe(c.agent(m.name).peerId)
-    // Every agent wrote its own kubeconfig, pointing at its own API, with the cluster's token.
+    // Every agent wrote its own kubeconfig, pointing at its own API (HTTPS, on the port of the
+    // http:// URL it printed), with the cluster's token and CA.
     for (const a of c.running) {
       const kubeconfig = await readFile(join(a.dataDir, 'kubeconfig'), 'utf8')
-      expect(kubeconfig).toContain(`server: ${a.apiUrl}`)
+      expect(kubeconfig).toContain(`server: ${a.apiUrl.replace(/^http:/, 'https:')}`)
+      expect(kubeconfig).toMatch(/certificate-authority-data: \S+/)
       expect(kubeconfig).toContain(`token: ${c.apiToken}`)
     }
     // A write through one agent is in every agent's own replica.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { dockerProblem } from '../../src/cli/docker-check.ts'
+import { defaultServiceCidr } from '../../src/store/bootstrap.ts'
 import { acquireLock, releaseLock } from './harness/e2e-lock.ts'
 import { httpRequest } from './harness/http.ts'
 import { waitFor } from './harness/wait.ts'
@@ -84,7 +85,8 @@ describe('flotilla up', () => {
     try {
       await waitFor('up to apply the example', () => stdout.includes('Ctrl-C stops the cluster.') ? true : undefined, { timeoutMs: 120_000, intervalMs: 250 })
       const kubeconfig = await readFile(join(upDir, 'kubeconfig'), 'utf8')
-      const server = /server: (\S+)/.exec(kubeconfig)?.[1] ?? ''
+      // The kubeconfig names the HTTPS URL; the same port answers plain HTTP, which httpRequest speaks.
+      const server = (/server: (\S+)/.exec(kubeconfig)?.[1] ?? '').replace(/^https:/, 'http:')
       const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? ''
       const nodes = await waitFor('3 web pods Running, one per agent', async () => {
         const r = await httpRequest(`${server}/api/v1/namespaces/default/pods?labelSelector=app%3Dweb`, { token })
@@ -93,12 +95,24 @@ describe('flotilla up', () => {
         return running.length === 3 ? new Set(running.map((p) => p.spec.nodeName)) : undefined
       }, { timeoutMs: 90_000, intervalMs: 500 })
       expect(nodes.size).toBe(3)
+      // The example's NodePort Service answers at port 30080 of every agent's own address.
+      expect(stdout).toContain('service default/web: curl http://127.0.0.2:30080/')
+      for (const ip of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
+        const page = await waitFor(`the example's page at ${ip}:30080`, async () => {
+          const r = await httpRequest(`http://${ip}:30080/`).catch(() => undefined)
+          return r?.status === 200 ? r.text : undefined
+        }, { timeoutMs: 60_000, intervalMs: 250 })
+        expect(page).toContain('Hello from Flotilla (pod web-')
+      }
       const clusterId = (JSON.parse(await readFile(join(upDir, 'agent-1', 'cluster.json'), 'utf8')) as { clusterId: string }).clusterId
       expect((await containersOf(clusterId)).length).toBe(6)
       child.kill('SIGINT')
       expect(await exited).toBe(0)
       expect(stderr).toContain("removed the pods' 6 containers")
       expect(await containersOf(clusterId)).toEqual([])
+      // Nor is the route of the cluster's Service range left behind.
+      const routes = await new Promise<string>((resolveRoutes) => { execFile('ip', ['route', 'show', 'table', 'local'], (_err, out) => { resolveRoutes(out) }) })
+      expect(routes).not.toContain(defaultServiceCidr(clusterId))
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }

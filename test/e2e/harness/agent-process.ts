@@ -63,8 +63,12 @@ export class AgentProcess {
   /** Runs that ended without being asked to (crashes, or exits on their own), with the stderr tail. */
   readonly unexpectedExits: string[] = []
 
-  /** `runtime`: the agent's --runtime (fake unless a test runs real containers). */
-  constructor (readonly name: string, root: string, readonly runtime: 'docker' | 'fake' = 'fake') {
+  /**
+   * `runtime`: the agent's --runtime (fake unless a test runs real containers); `nodeIp`: its
+   * --node-ip (the agent's default, 127.0.0.1, when undefined); `extraArgs`: more flags for
+   * every run.
+   */
+  constructor (readonly name: string, root: string, readonly runtime: 'docker' | 'fake' = 'fake', readonly nodeIp?: string, readonly extraArgs: readonly string[] = []) {
     this.dir = join(root, name)
     this.dataDir = join(this.dir, 'data')
     this.stderrPath = join(this.dir, 'stderr.log')
@@ -92,7 +96,7 @@ export class AgentProcess {
     const stdoutFd = openSync(this.stdoutPath, 'a')
     let child: ChildProcess
     try {
-      child = spawn(process.execPath, [...AGENT_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...args], {
+      child = spawn(process.execPath, [...AGENT_NODE_ARGS, BIN, 'agent', '--data-dir', this.dataDir, '--name', this.name, '--runtime', this.runtime, ...(this.nodeIp !== undefined ? ['--node-ip', this.nodeIp] : []), ...this.extraArgs, ...args], {
         cwd: REPO,
         env: agentEnv(),
         stdio: ['ignore', 'pipe', stderrFd]

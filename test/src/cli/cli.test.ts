@@ -146,7 +146,7 @@ describe('get', () => {
     }
     expect((await run(['get', 'deployments.apps'])).out).toBe('NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    0/2     0            0           5s\n')
     expect((await run(['get', 'deploy', '-o', 'wide'])).out).toContain('CONTAINERS   IMAGES    SELECTOR')
-    expect((await run(['get', 'svc'])).out).toBe('NAME   TYPE        CLUSTER-IP   PORT(S)   AGE\nweb    ClusterIP   10.96.0.10   80/TCP    5s\n')
+    expect((await run(['get', 'svc'])).out).toBe('NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\nweb    ClusterIP   10.96.0.10   <none>        80/TCP    5s\n')
   })
 
   it('lists across namespaces with -A, adding NAMESPACE first', async () => {

@@ -1,13 +1,12 @@
 // Printing: ages, tables, per-kind columns and pod status, output formats, describe layout.
 
 import { describe, expect, it } from 'vitest'
-import { humanDuration } from '../../../src/cli/age.ts'
 import type { KObject } from '../../../src/cli/client.ts'
 import { DescribeWriter, titleCase } from '../../../src/cli/describe-writer.ts'
 import { describeObject } from '../../../src/cli/describers.ts'
 import type { ResourceInfo } from '../../../src/cli/discovery.ts'
 import { formatObjects, formatResourceTable } from '../../../src/cli/output.ts'
-import { podStatus } from '../../../src/cli/pod-status.ts'
+import { podStatus } from '../../../src/objects/printers/pod-status.ts'
 import { renderTable } from '../../../src/cli/table.ts'
 
 const S = 1000
@@ -23,18 +22,6 @@ const POD = res('', 'Pod', 'pods')
 const DEPLOY = res('apps', 'Deployment', 'deployments')
 const NODE = res('', 'Node', 'nodes', false)
 const SVC = res('', 'Service', 'services')
-
-// kubectl keeps minutes up to three hours (a 2-hour-old pod shows 120m), then hours.
-describe('humanDuration (kubectl AGE)', () => {
-  it.each([
-    [5 * S, '5s'], [0, '0s'], [-500, '0s'], [-5 * S, '<invalid>'], [90 * S, '90s'],
-    [3 * M, '3m'], [3 * M + 20 * S, '3m20s'], [15 * M, '15m'],
-    [2 * H, '120m'], [3 * H, '3h'], [5 * H + 30 * M, '5h30m'], [20 * H, '20h'],
-    [4 * D, '4d'], [3 * D + 6 * H, '3d6h'], [120 * D, '120d'], [800 * D, '2y70d'], [3000 * D, '8y']
-  ])('%i ms → %s', (ms, text) => {
-    expect(humanDuration(ms)).toBe(text)
-  })
-})
 
 describe('renderTable', () => {
   it('left-aligns columns three spaces apart without trailing spaces', () => {
@@ -89,11 +76,31 @@ describe('other kinds', () => {
       'web    2/3     3            2           3m\n')
   })
 
-  it('services: TYPE, CLUSTER-IP, PORT(S), AGE', () => {
+  it('services: TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S), AGE', () => {
     const s: KObject = { metadata: { name: 'web', creationTimestamp: ago(3 * H) }, spec: { type: 'NodePort', clusterIP: '10.96.0.7', ports: [{ port: 80, nodePort: 30080 }, { port: 53, protocol: 'UDP' }] } }
-    expect(formatResourceTable(SVC, [s], { wide: false, allNamespaces: false, withKind: false, now: NOW })).toBe(
-      'NAME   TYPE       CLUSTER-IP   PORT(S)               AGE\n' +
-      'web    NodePort   10.96.0.7    80:30080/TCP,53/UDP   3h\n')
+    const lb: KObject = { metadata: { name: 'lb', creationTimestamp: ago(3 * H) }, spec: { type: 'LoadBalancer', clusterIP: '10.96.0.8', ports: [{ port: 80, nodePort: 30081 }] }, status: { loadBalancer: { ingress: [{ ip: '127.0.0.2' }, { ip: '127.0.0.3' }] } } }
+    const pending: KObject = { metadata: { name: 'lb2', creationTimestamp: ago(3 * H) }, spec: { type: 'LoadBalancer', clusterIP: '10.96.0.9', ports: [{ port: 80, nodePort: 30082 }] } }
+    const ext: KObject = { metadata: { name: 'ext', creationTimestamp: ago(3 * H) }, spec: { type: 'ExternalName', externalName: 'db.example.com' } }
+    expect(formatResourceTable(SVC, [s, lb, pending, ext], { wide: false, allNamespaces: false, withKind: false, now: NOW })).toBe(
+      'NAME   TYPE           CLUSTER-IP   EXTERNAL-IP           PORT(S)               AGE\n' +
+      'web    NodePort       10.96.0.7    <none>                80:30080/TCP,53/UDP   3h\n' +
+      'lb     LoadBalancer   10.96.0.8    127.0.0.2,127.0.0.3   80:30081/TCP          3h\n' +
+      'lb2    LoadBalancer   10.96.0.9    <pending>             80:30082/TCP          3h\n' +
+      'ext    ExternalName   <none>       db.example.com        <none>                3h\n')
+  })
+
+  it('ingresses: CLASS, HOSTS (first three, then a count), ADDRESS, PORTS, AGE', () => {
+    const ING = res('networking.k8s.io', 'Ingress', 'ingresses')
+    const many: KObject = {
+      metadata: { name: 'many', creationTimestamp: ago(2 * M) },
+      spec: { ingressClassName: 'flotilla', rules: [{ host: 'a.io' }, {}, { host: 'b.io' }, { host: 'c.io' }, { host: 'd.io' }], tls: [{ hosts: ['a.io'] }] },
+      status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }] } }
+    }
+    const plain: KObject = { metadata: { name: 'plain', creationTimestamp: ago(5 * S) }, spec: { rules: [{ http: { paths: [] } }] } }
+    expect(formatResourceTable(ING, [many, plain], { wide: false, allNamespaces: false, withKind: false, now: NOW })).toBe(
+      'NAME    CLASS      HOSTS                        ADDRESS             PORTS     AGE\n' +
+      'many    flotilla   a.io,b.io,c.io + 2 more...   10.0.0.1,10.0.0.2   80, 443   2m\n' +
+      'plain   <none>     *                            <none>              80        5s\n')
   })
 
   it('nodes: STATUS, ROLES, AGE, VERSION; no NAMESPACE column even with -A', () => {

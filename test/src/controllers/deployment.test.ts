@@ -44,6 +44,17 @@ async function update (h: ControllerHarness, obj: KObject): Promise<void> {
 }
 
 describe('Deployment controller', () => {
+  it('records ScalingReplicaSet Events as kube-controller-manager does', async () => {
+    const { h, settle, stop } = await cluster()
+    await h.create(deployment('web', 2))
+    await settle()
+    const rsName = rss(h)[0]?.metadata.name ?? ''
+    await stop()
+    const events = h.list('', 'Event', 'default').map((e) => [e.reason, (e.involvedObject as { kind: string }).kind, e.message, (e.source as { component: string }).component])
+    expect(events.filter((e) => e[0] === 'ScalingReplicaSet')).toEqual([['ScalingReplicaSet', 'Deployment', `Scaled up replica set ${rsName} from 0 to 2`, 'deployment-controller']])
+    expect(events.filter((e) => e[0] === 'SuccessfulCreate')).toHaveLength(2)
+  })
+
   it('creates <name>-<hash> ReplicaSet with the hash label in selector and template, revision 1, and reports status', async () => {
     const { h, settle, stop } = await cluster()
     const d = await h.create(deployment('web', 3))

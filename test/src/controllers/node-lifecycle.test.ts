@@ -54,6 +54,9 @@ describe('node lifecycle: liveness', () => {
     expect(w.taints('b')).toEqual([])
     // The leader's own node is never judged, though nothing ever "hears" it.
     expect(nodeWrites(LEADER)).toEqual([])
+    // As Kubernetes' node controller, it says so in an Event about the Node (in default).
+    const events = w.backend.reader.list('', 'Event', 'default').items.map((e) => [e.reason, (e.involvedObject as { name: string }).name, e.message])
+    expect(events).toEqual([['NodeNotReady', 'a', 'Node a status is now: NodeNotReady']])
   })
 
   it('removes the unreachable taint as soon as the node is heard again; the kubelet then reports Ready', async () => {

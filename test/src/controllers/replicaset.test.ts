@@ -11,6 +11,22 @@ import { controllerHarness, pod, replicaSet, type ControllerHarness } from './ha
 const podsOf = (h: ControllerHarness, app: string): KObject[] => h.list('', 'Pod', 'default').filter((p) => p.metadata.labels?.app === app)
 
 describe('ReplicaSet controller', () => {
+  it('records SuccessfulCreate and SuccessfulDelete Events for the pods it creates and deletes', async () => {
+    const h = await controllerHarness()
+    const rs = await h.create(replicaSet('web', 2))
+    const c = replicaSetController(h.ctx)
+    c.start()
+    await h.settle(c)
+    const created = podsOf(h, 'web').map((p) => `Created pod: ${p.metadata.name}`).sort()
+    await h.backend.write({ op: 'update', object: { ...(h.get('apps', 'ReplicaSet', 'web') as KObject), spec: { ...(rs.spec as object), replicas: 1 } } })
+    await h.settle(c)
+    await c.stop()
+    const events = h.list('', 'Event', 'default').map((e) => [e.reason, (e.involvedObject as { name: string }).name, e.message])
+    expect(events.filter((e) => e[0] === 'SuccessfulCreate').map((e) => e[2]).sort()).toEqual(created)
+    expect(events.filter((e) => e[0] === 'SuccessfulDelete')).toHaveLength(1)
+    expect(events.every((e) => e[1] === 'web')).toBe(true)
+  })
+
   it('creates spec.replicas pods from the template, owned by the ReplicaSet, in one batch write', async () => {
     const h = await controllerHarness()
     const rs = await h.create(replicaSet('web', 3))

@@ -33,6 +33,10 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(h.runtime.calls).toEqual(['runSandbox default/web', 'runContainer default/web/app'])
     const statusWrites = h.backend.writes.filter((w) => JSON.stringify(w).includes('"subresource":"status"') && JSON.stringify(w).includes('"web"'))
     expect(statusWrites).toHaveLength(1)
+    // The kubelet's Events go out together within 100 ms, as the Kubernetes kubelet records them.
+    await h.advance(100)
+    const events = h.backend.reader.list('', 'Event', 'default').items
+    expect(events.map((e) => [e.reason, e.message, (e.source as { host?: string }).host]).sort()).toEqual([['Created', 'Created container app', 'n1'], ['Started', 'Started container app', 'n1']])
     // Nothing changes: nothing more is written.
     const before = h.backend.writes.length
     await h.advance(5000)
@@ -83,6 +87,9 @@ describe('Kubelet with the FakeRuntime', () => {
     await h.advance(2500)
     expect(h.pod('crash')?.status?.containerStatuses?.[0]?.restartCount).toBe(2)
     expect(state(h, 'crash')?.running).toBeDefined()
+
+    const backOff = h.backend.reader.list('', 'Event', 'default').items.find((e) => e.reason === 'BackOff')
+    expect(backOff).toMatchObject({ type: 'Warning', message: `Back-off restarting failed container app in pod crash_default(${uid})` })
 
     h.runtime.exitContainer(uid, 'app', 1)
     await h.advance(1000)
@@ -237,5 +244,9 @@ describe('Kubelet with the FakeRuntime', () => {
     h.runtime.unpullable.delete('nope:1')
     await h.advance(10_000)
     expect(state(h, 'img')?.running).toBeDefined()
+    const events = h.backend.reader.list('', 'Event', 'default').items.map((e) => `${String(e.type)} ${String(e.reason)}: ${String(e.message)}`)
+    expect(events).toContain('Warning Failed: Failed to pull image "nope:1": pull access denied for nope, repository does not exist')
+    expect(events).toContain('Normal BackOff: Back-off pulling image "nope:1"')
+    expect(events).toContain('Normal Started: Started container app')
   })
 })

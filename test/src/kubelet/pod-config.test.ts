@@ -91,6 +91,13 @@ describe('Probes', () => {
     await h.advance(1000)
     expect(h.pod('lp')?.status?.containerStatuses?.[0]?.restartCount).toBe(1)
     expect(h.logs.some((l) => l.includes('failed liveness probe, will be restarted'))).toBe(true)
+    await h.advance(200)
+    const events = h.backend.reader.list('', 'Event', 'default').items
+    const unhealthy = events.find((e) => e.reason === 'Unhealthy')
+    expect(unhealthy).toMatchObject({ type: 'Warning' })
+    expect(String(unhealthy?.message)).toMatch(/^Liveness probe failed: /)
+    expect(unhealthy?.count).toBeGreaterThanOrEqual(3)
+    expect(events.find((e) => e.reason === 'Killing')?.message).toMatch(/^Container app failed liveness probe, will be restarted/)
   })
 
   it('runs liveness and readiness only after the startup probe succeeded; started is false until then', async () => {

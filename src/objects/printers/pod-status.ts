@@ -1,8 +1,9 @@
 // The one-word pod status kubectl shows in its STATUS column (Running, Pending,
 // ContainerCreating, CrashLoopBackOff, Init:1/2, Completed, Terminating, ...), computed from
-// phase, container states and deletionTimestamp the way kubectl's pod printer does.
+// phase, container states and deletionTimestamp the way kube-apiserver's pod printer does;
+// also READY and RESTARTS. Shared by the API's Tables and the CLI's own tables.
 
-import type { KObject } from './client.ts'
+import type { PrintableObject as KObject } from './printable.ts'
 
 interface ContainerState {
   waiting?: { reason?: string }

@@ -2,6 +2,7 @@
 // to two minutes, then coarser units with one lower unit while it still matters:
 // 5s, 90s, 3m20s, 15m, 2h, 5h30m, 20h, 4d, 3d6h, 120d, 2y45d, 10y.
 
+/** Kubernetes' HumanDuration of a span in milliseconds. */
 export function humanDuration (ms: number): string {
   const seconds = Math.floor(ms / 1000)
   if (seconds < -1) return '<invalid>'

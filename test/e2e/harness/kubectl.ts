@@ -1,0 +1,45 @@
+// The real kubectl, run against an agent with the kubeconfig it wrote: one command to its end
+// (`kubectl`), or a long-running one (`get -w`) whose output is read as it comes and which is
+// stopped by its PID.
+
+import { execFile, spawn } from 'node:child_process'
+
+export const KUBECTL = '/usr/bin/kubectl'
+
+export interface KubectlRun { code: number, stdout: string, stderr: string }
+
+/** Runs kubectl to its end (30 s at most), with its discovery cache in `cacheDir`. */
+export async function kubectl (kubeconfig: string, cacheDir: string, args: string[]): Promise<KubectlRun> {
+  return await new Promise((resolveRun) => {
+    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout', '10s', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1
+      resolveRun({ code, stdout, stderr })
+    })
+  })
+}
+
+export interface KubectlStream {
+  /** Everything written to stdout so far. */
+  stdout: () => string
+  stderr: () => string
+  /** SIGTERM to this process, then waits for it to exit. */
+  stop: () => Promise<void>
+}
+
+/** Starts a kubectl that keeps running (`get -w`). */
+export function kubectlStream (kubeconfig: string, cacheDir: string, args: string[]): KubectlStream {
+  const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s })
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
