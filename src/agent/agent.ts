@@ -394,8 +394,11 @@ export class Agent {
     const target = views[0]
     if (target === undefined) return
     this.raft.transferLeadership(target.id)
-    const deadline = Date.now() + 2000
-    while (this.raft.isLeader && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    // Stepping down is not enough: the target only leads once a majority voted for it, and this
+    // agent's vote may be one it needs. Stay until the new leader has been heard from.
+    const handedOver = (): boolean => !this.raft.isLeader && this.raft.leaderId !== null && this.raft.leaderId !== this.host.peerId
+    const deadline = Date.now() + 3000
+    while (!handedOver() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 
