@@ -54,7 +54,7 @@ export function apiGroupDocument (index: KindIndex, group: string): APIGroup {
 function subresourceEntry (k: KindInfo, sub: string): Record<string, unknown> {
   const entry: Record<string, unknown> = { name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: SUBRESOURCE_VERBS }
   if (sub === 'log') entry.verbs = ['get']
-  if (sub === 'exec') entry.verbs = ['create', 'get']
+  if (sub === 'exec' || sub === 'attach' || sub === 'portforward') entry.verbs = ['create', 'get']
   if (sub === 'scale') {
     entry.group = 'autoscaling'
     entry.version = 'v1'

@@ -94,9 +94,6 @@ export async function podLog (ctx: RequestContext, name: string): Promise<void> 
 export async function podExec (ctx: RequestContext, name: string): Promise<void> {
   const method = ctx.req.method ?? ''
   if (method !== 'POST' && method !== 'GET') throw methodNotAllowed()
-  if (ctx.req.headers.upgrade !== undefined) {
-    throw badRequest('interactive exec (SPDY/WebSocket streams) is not supported by Flotilla: use `flotilla exec POD -- COMMAND` for a non-interactive command')
-  }
   const q = ctx.url.searchParams
   const req: ExecRequest = { namespace: ctx.route.namespace, pod: name, command: q.getAll('command') }
   const container = q.get('container')

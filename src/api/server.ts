@@ -24,7 +24,9 @@ import { ProtocolSniffer } from './protocol-sniffer.ts'
 import { handleResource } from './resource-handler.ts'
 import { parseRequestUrl, type RequestUrl } from './request-url.ts'
 import { KindIndex, route, splitPath, type Route } from './routes.ts'
-import { badRequest, methodNotAllowed, notFoundPath, toApiError, unauthorized } from './status.ts'
+import { ApiError, badRequest, methodNotAllowed, notFoundPath, toApiError, unauthorized } from './status.ts'
+import { refuseUpgrade, upgradeHandler, type UpgradeContext } from './upgrade.ts'
+import { UPGRADE_HANDLERS } from './upgrade-handlers.ts'
 
 export interface ApiServerOptions {
   /** The local replica, Raft writes and read barriers. */
@@ -66,6 +68,9 @@ export class ApiServer {
   /** The Authorization header value last accepted, as bytes (authorized()). */
   private acceptedHeader: Buffer
   private readonly watches = new Set<() => void>()
+  /** Connections switched to another protocol (exec, port-forward): ended by stop(). */
+  private readonly upgraded = new Set<Duplex>()
+  private readonly stopping = new AbortController()
   private readonly options: Required<Omit<ApiServerOptions, 'tls' | 'extensions' | 'podIo'>>
   private readonly extensions: Record<string, (signal: AbortSignal) => Promise<unknown>>
   private readonly podIo: PodIo | undefined
@@ -97,6 +102,7 @@ export class ApiServer {
     this.http = createHttpServer(onRequest)
     this.https = options.tls === undefined ? undefined : createHttpsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] }, onRequest)
     for (const s of [this.http, this.https]) {
+      s?.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { this.onUpgrade(req, socket, head) })
       s?.on('clientError', (_err: Error, socket: Duplex) => {
         // Unparseable requests (garbage methods, broken headers): answer 400 if we still can.
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
@@ -134,6 +140,8 @@ export class ApiServer {
   /** Ends every watch, stops listening and closes all connections. */
   async stop (): Promise<void> {
     for (const end of [...this.watches]) end()
+    this.stopping.abort()
+    for (const socket of this.upgraded) socket.destroy()
     if (!this.server.listening) return
     const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
     for (const inner of [this.http, this.https]) {
@@ -148,6 +156,37 @@ export class ApiServer {
     req.on('error', ignore)
     res.on('error', ignore)
     this.serve(req, res).catch((err: unknown) => { this.fail(req, res, err) })
+  }
+
+  /** A request with `Connection: Upgrade`: checked as any request, then its socket goes to the subresource's handler. */
+  private onUpgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', ignore)
+    let ctx: UpgradeContext
+    let handler
+    try {
+      let url: RequestUrl
+      try {
+        url = parseRequestUrl(req.url ?? '/')
+      } catch {
+        throw badRequest(`malformed request URL ${JSON.stringify(req.url)}`)
+      }
+      if (!this.authorized(req)) throw unauthorized()
+      const r = route(this.index, splitPath(url.pathname))
+      if (r === undefined) throw notFoundPath()
+      if (r.type !== 'resource') throw badRequest(`${url.pathname} does not switch protocols: send the request without an Upgrade header`)
+      handler = upgradeHandler(UPGRADE_HANDLERS, req, r)
+      if (this.podIo === undefined) throw new ApiError(404, 'NotFound', 'this server does not serve pod exec, attach or port-forward', {})
+      ctx = { req, socket, head, url, route: r, name: r.name as string, podIo: this.podIo, signal: this.stopping.signal }
+    } catch (err) {
+      refuseUpgrade(socket, toApiError(err))
+      return
+    }
+    this.upgraded.add(socket)
+    socket.once('close', () => { this.upgraded.delete(socket) })
+    handler(ctx).catch((err: unknown) => {
+      // A handler throws only before it switched protocols: the client still reads HTTP.
+      refuseUpgrade(socket, toApiError(err))
+    })
   }
 
   private fail (req: IncomingMessage, res: ServerResponse, err: unknown): void {

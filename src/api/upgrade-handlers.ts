@@ -1,0 +1,5 @@
+// The subresources that switch protocols and the modules that serve them once switched.
+
+import type { UpgradeHandlers } from './upgrade.ts'
+
+export const UPGRADE_HANDLERS: UpgradeHandlers = {}
