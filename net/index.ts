@@ -20,3 +20,4 @@ export {
   NetStoppedError, NotInClusterError, PeerUnreachableError, RpcError, RpcTimeoutError
 } from './errors.ts'
 export type { PrivateKey, Stream } from '@libp2p/interface'
+export { Tunnels, TUNNEL_PROTOCOL, type TunnelHandler, type TunnelsComponents, type TunnelsOptions } from './tunnel.ts'
