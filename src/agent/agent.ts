@@ -11,7 +11,7 @@
 import { hostname } from 'node:os'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createHost, loadOrCreateIdentity, MessageChannel, Rpc, type Host } from '../../net/index.ts'
+import { createHost, loadOrCreateIdentity, MessageChannel, Rpc, Tunnels, type Host } from '../../net/index.ts'
 import { LogLockedError } from '../../raft/errors.ts'
 import { LevelLogStore } from '../../raft/level-log-store.ts'
 import { RaftNode } from '../../raft/node.ts'
@@ -92,6 +92,7 @@ export class Agent {
   private host!: Host
   private channel!: MessageChannel
   private rpc!: Rpc
+  private tunnels!: Tunnels
   private transport!: Libp2pRaftTransport
   private logStore!: LevelLogStore
   private store!: ObjectStore
@@ -170,6 +171,8 @@ export class Agent {
     this.rpc = new Rpc({ host: this.host }, { log: (line) => { this.log(line) } })
     await this.channel.start()
     await this.rpc.start()
+    this.tunnels = new Tunnels({ host: this.host }, { log: (line) => { this.log(line) } })
+    await this.tunnels.start()
     this.transport = new Libp2pRaftTransport(this.channel)
 
     let joinAnswer: JoinAnswer | null = null
@@ -246,7 +249,7 @@ export class Agent {
     }
     this.leaderDuties = new LeaderDuties(leaderRoles(roles), async (signal) => { await this.backend.linearize(signal) }, (line) => { this.log(line) })
     this.localRoles = nodeRoles(roles)
-    const podIo = podIoRelay(this.rpc, this.store, this.name, this.localRoles)
+    const podIo = podIoRelay(this.rpc, this.tunnels, this.store, this.name, this.localRoles)
     this.raft.on('leader:change', (leader) => {
       if (leader === this.host.peerId) void this.onLeadership()
       this.leaderDuties?.leadership(leader === this.host.peerId)
@@ -306,6 +309,7 @@ export class Agent {
     await this.raft?.stop()
     this.transport?.close()
     await this.rpc?.stop()
+    await this.tunnels?.stop()
     await this.channel?.stop()
     await this.host?.stop()
     await this.store?.close()

@@ -1,17 +1,51 @@
-// Logs and exec through any agent: the agent that gets the API request finds the pod's node
-// in its replica and, if the pod runs elsewhere, relays the request to that node's agent over
-// the cluster rpc (a streaming call for logs, so `follow` streams across agents). Failures
-// the kubelet reports (PodIoError with an HTTP code) cross the rpc as they are.
+// Logs, exec and port-forward through any agent: the agent that gets the API request finds
+// the pod's node in its replica and, if the pod runs elsewhere, relays the request to that
+// node's agent — over the cluster rpc for logs (a streaming call, so `follow` streams across
+// agents) and `flotilla exec`, through a tunnel (net/tunnel.ts) for an interactive exec
+// (channel messages both ways) and a port-forward (the connection's bytes). Failures the
+// kubelet reports (PodIoError with an HTTP code) reach the caller as they are.
 
-import { RpcError, type Rpc } from '../../net/index.ts'
+import type { Duplex } from 'node:stream'
+import { RpcError, type Rpc, type Tunnels } from '../../net/index.ts'
+import { encodeExit } from '../api/exec-channels.ts'
+import { ExecSessionStream } from '../api/exec-session-stream.ts'
 import { Kubelet } from '../kubelet/kubelet.ts'
-import { PodIoError, podOf, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../kubelet/pod-io.ts'
+import {
+  PodIoError, podOf,
+  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+} from '../kubelet/pod-io.ts'
 import type { ObjectReader } from '../store/types.ts'
 import { peerIdOfNode } from './node-object.ts'
+import { RemoteExecSession } from './exec-relay.ts'
 import type { Role } from './roles.ts'
 
 export const POD_LOGS_METHOD = 'kubelet.logs'
 export const POD_EXEC_METHOD = 'kubelet.exec'
+export const EXEC_TUNNEL = 'kubelet.exec-stream'
+export const PORT_FORWARD_TUNNEL = 'kubelet.port-forward'
+
+/** How long opening a tunnel to the pod's node may take. */
+const TUNNEL_OPEN_TIMEOUT_MS = 30_000
+
+function isString (v: unknown): v is string { return typeof v === 'string' }
+
+/** A tunnel header from another agent, checked: it is input like any other. */
+function execStreamHeader (h: unknown): ExecStreamRequest {
+  const r = (h ?? {}) as Record<string, unknown>
+  if (!isString(r.namespace) || !isString(r.pod) || !Array.isArray(r.command) || !r.command.every(isString) || (r.container !== undefined && !isString(r.container))) {
+    throw new PodIoError(400, 'malformed exec request from another agent')
+  }
+  return {
+    namespace: r.namespace, pod: r.pod, command: r.command, ...(r.container !== undefined ? { container: r.container } : {}),
+    stdin: r.stdin === true, stdout: r.stdout === true, stderr: r.stderr === true, tty: r.tty === true
+  }
+}
+
+function portForwardHeader (h: unknown): PortForwardRequest {
+  const r = (h ?? {}) as Record<string, unknown>
+  if (!isString(r.namespace) || !isString(r.pod) || typeof r.port !== 'number') throw new PodIoError(400, 'malformed port-forward request from another agent')
+  return { namespace: r.namespace, pod: r.pod, port: r.port }
+}
 
 /** A PodIoError again from the rpc error that carried it; other errors as they are. */
 function unwrap (err: unknown): unknown {
@@ -28,6 +62,7 @@ function unwrap (err: unknown): unknown {
 export class PodIoRelay implements PodIo {
   constructor (
     private readonly rpc: Rpc,
+    private readonly tunnels: Tunnels,
     private readonly reader: ObjectReader,
     private readonly nodeName: string,
     private readonly local: PodIo
@@ -36,11 +71,18 @@ export class PodIoRelay implements PodIo {
   start (): void {
     this.rpc.handleStream(POD_LOGS_METHOD, (req, _from, signal) => this.local.logs(req as LogRequest, signal))
     this.rpc.handle(POD_EXEC_METHOD, async (req, _from, signal) => await this.local.exec(req as ExecRequest, signal))
+    this.tunnels.handle(EXEC_TUNNEL, async (header, _from, signal) => {
+      const session = await this.local.execStream(execStreamHeader(header), signal)
+      return new ExecSessionStream(session, encodeExit)
+    })
+    this.tunnels.handle(PORT_FORWARD_TUNNEL, async (header, _from, signal) => await this.local.portForward(portForwardHeader(header), signal))
   }
 
   stop (): void {
     this.rpc.unhandle(POD_LOGS_METHOD)
     this.rpc.unhandle(POD_EXEC_METHOD)
+    this.tunnels.unhandle(EXEC_TUNNEL)
+    this.tunnels.unhandle(PORT_FORWARD_TUNNEL)
   }
 
   /** The PodId of the agent running the pod, or undefined when it is this one. */
@@ -77,18 +119,54 @@ export class PodIoRelay implements PodIo {
       throw unwrap(err)
     }
   }
+
+  async execStream (req: ExecStreamRequest, signal: AbortSignal): Promise<ExecSession> {
+    const peer = this.peerFor(req.namespace, req.pod)
+    if (peer === undefined) return await this.local.execStream(req, signal)
+    const session = new RemoteExecSession(await this.tunnelTo(peer, EXEC_TUNNEL, req, signal), req)
+    closeOnAbort(signal, () => { session.close() }, session.exitCode)
+    return session
+  }
+
+  async portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex> {
+    const peer = this.peerFor(req.namespace, req.pod)
+    if (peer === undefined) return await this.local.portForward(req, signal)
+    const tunnel = await this.tunnelTo(peer, PORT_FORWARD_TUNNEL, req, signal)
+    closeOnAbort(signal, () => { tunnel.destroy() }, new Promise<void>((resolve) => { tunnel.once('close', () => { resolve() }) }))
+    return tunnel
+  }
+
+  private async tunnelTo (peer: string, name: string, header: unknown, signal: AbortSignal): Promise<Duplex> {
+    try {
+      return await this.tunnels.connect(peer, name, header, { signal: AbortSignal.any([signal, AbortSignal.timeout(TUNNEL_OPEN_TIMEOUT_MS)]) })
+    } catch (err) {
+      throw unwrap(err)
+    }
+  }
+}
+
+/** Runs `close` if `signal` fires before `done` settles. */
+function closeOnAbort (signal: AbortSignal, close: () => void, done: Promise<unknown>): void {
+  if (signal.aborted) {
+    close()
+    return
+  }
+  signal.addEventListener('abort', close, { once: true })
+  void done.finally(() => { signal.removeEventListener('abort', close) })
 }
 
 /** Serves nothing itself: for an agent without a kubelet role. */
 const noKubelet: PodIo = {
   async * logs () { throw new PodIoError(503, 'this agent runs no kubelet') },
-  async exec () { throw new PodIoError(503, 'this agent runs no kubelet') }
+  async exec () { throw new PodIoError(503, 'this agent runs no kubelet') },
+  async execStream () { throw new PodIoError(503, 'this agent runs no kubelet') },
+  async portForward () { throw new PodIoError(503, 'this agent runs no kubelet') }
 }
 
-/** The relay of this agent, serving the pods of its kubelet role (among `roles`), started. Its rpc handlers go when the rpc stops. */
-export function podIoRelay (rpc: Rpc, reader: ObjectReader, nodeName: string, roles: readonly Role[]): PodIoRelay {
+/** The relay of this agent, serving the pods of its kubelet role (among `roles`), started. Its handlers go when the rpc and the tunnels stop. */
+export function podIoRelay (rpc: Rpc, tunnels: Tunnels, reader: ObjectReader, nodeName: string, roles: readonly Role[]): PodIoRelay {
   const kubelet = roles.find((r): r is Kubelet => r instanceof Kubelet)
-  const relay = new PodIoRelay(rpc, reader, nodeName, kubelet?.io ?? noKubelet)
+  const relay = new PodIoRelay(rpc, tunnels, reader, nodeName, kubelet?.io ?? noKubelet)
   relay.start()
   return relay
 }

@@ -1,10 +1,12 @@
-// The pods/log and pods/exec subresources: what the API needs from the agent to serve them
-// (PodIo, implemented by the kubelet on the pod's node and relayed there by the agent that
-// takes the request), and the HTTP side: GET pods/NAME/log (container, follow, tailLines,
-// previous) streams text/plain; POST pods/NAME/exec?command=…&container=… runs a command to
-// its end and answers { exitCode, output } (Flotilla's non-interactive exec: the SPDY and
-// WebSocket streaming protocols of `kubectl exec` are not served).
+// The pods/log, pods/exec and pods/portforward subresources: what the API needs from the agent
+// to serve them (PodIo, implemented by the kubelet on the pod's node and relayed there by the
+// agent that takes the request), and the plain HTTP side: GET pods/NAME/log (container,
+// follow, tailLines, previous) streams text/plain; POST pods/NAME/exec?command=…&container=…
+// without an Upgrade header runs a command to its end and answers { exitCode, output }
+// (`flotilla exec`). `kubectl exec` switches to WebSocket streams instead (exec-stream.ts),
+// served by execStream.
 
+import type { Duplex, Readable, Writable } from 'node:stream'
 import type { RequestContext } from './context.ts'
 import { sendJson } from './context.ts'
 import { ApiError, badRequest, methodNotAllowed } from './status.ts'
@@ -29,10 +31,62 @@ export interface ExecRequest {
 
 export interface ExecResponse { exitCode: number, output: string }
 
-/** What the API needs for the pods/log and pods/exec subresources. */
+/** An interactive exec: the process's streams stay open while it runs. */
+export interface ExecStreamRequest {
+  namespace: string
+  pod: string
+  container?: string
+  command: string[]
+  /** Attach the process's stdin (ExecSession.stdin). */
+  stdin: boolean
+  stdout: boolean
+  /** Ignored with a TTY: the terminal merges stderr into stdout. */
+  stderr: boolean
+  /** Run the process under a pseudo-terminal. */
+  tty: boolean
+}
+
+/** A terminal's size in characters. */
+export interface TerminalSize { width: number, height: number }
+
+/**
+ * A process started by execStream, with live streams. Its output streams end when the
+ * process ended (and all of it was read); then `exitCode` resolves.
+ */
+export interface ExecSession {
+  /** The process's stdin, when asked for: end() closes it (the process reads EOF). */
+  readonly stdin?: Writable
+  /** Its stdout (with a TTY: all of the terminal's output), when asked for. */
+  readonly stdout?: Readable
+  /** Its stderr, when asked for without a TTY. */
+  readonly stderr?: Readable
+  /** Sets the terminal's size (TTY only; a no-op otherwise). Never throws. */
+  resize (size: TerminalSize): void
+  /** The process's exit code, once it ended; -1 when it cannot be known (the session broke). */
+  readonly exitCode: Promise<number>
+  /** Leaves the process: closes the streams (for a TTY the terminal hangs up). Idempotent. */
+  close (): void
+}
+
+/** A connection to a TCP port of a pod, for port-forward. */
+export interface PortForwardRequest { namespace: string, pod: string, port: number }
+
+/** What the API needs for the pods/log, pods/exec and pods/portforward subresources. */
 export interface PodIo {
   logs (req: LogRequest, signal: AbortSignal): AsyncIterable<string>
+  /** Runs a command to its end (`flotilla exec`). */
   exec (req: ExecRequest, signal: AbortSignal): Promise<ExecResponse>
+  /**
+   * Starts a command with live streams (`kubectl exec`). Rejects with PodIoError before
+   * anything runs when the pod, container or command is wrong; aborting `signal` closes the session.
+   */
+  execStream (req: ExecStreamRequest, signal: AbortSignal): Promise<ExecSession>
+  /**
+   * A connection to the pod's TCP port: the bytes to and from it. Rejects with PodIoError
+   * (404 no such pod, 400 not running or bad port, 503 the port refuses or the node is
+   * unreachable); aborting `signal` destroys the connection, also after it opened.
+   */
+  portForward (req: { namespace: string, pod: string, port: number }, signal: AbortSignal): Promise<Duplex>
 }
 
 /** A logs or exec request that cannot be served; `code` is the HTTP status to answer with. */
@@ -44,7 +98,8 @@ export class PodIoError extends Error {
 }
 
 
-function toApi (err: unknown): unknown {
+/** The ApiError (Status) for a PodIoError; other errors as they are. */
+export function toApi (err: unknown): unknown {
   if (err instanceof PodIoError) return new ApiError(err.code, err.code === 404 ? 'NotFound' : err.code === 400 ? 'BadRequest' : 'ServiceUnavailable', err.message, {})
   return err
 }

@@ -10,12 +10,13 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type Docker from 'dockerode'
+import { DockerExecSession } from './docker-exec-session.ts'
 import { demuxText } from './docker-streams.ts'
 import { answered, docker, engineMessage, idempotent, statusOf } from './docker-errors.ts'
 import { SANDBOX_IMAGE, sandboxImageContent } from './sandbox-image.ts'
 import {
   CreateContainerError, ImagePullError,
-  type ContainerConfig, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer,
+  type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
 
@@ -292,6 +293,18 @@ export class DockerRuntime implements ContainerRuntime {
     if (signal.aborted) return { exitCode: -1, output: `timed out after ${timeoutMs} ms` }
     const info = await docker(async () => await exec.inspect())
     return { exitCode: info.ExitCode ?? -1, output }
+  }
+
+  async execStream (id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    const exec = await docker(async () => await this.docker.getContainer(id).exec({
+      Cmd: opts.command,
+      AttachStdin: opts.stdin,
+      AttachStdout: opts.stdout,
+      AttachStderr: opts.stderr && !opts.tty,
+      Tty: opts.tty
+    }))
+    const socket = await docker(async () => await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty }))
+    return new DockerExecSession(exec, socket, opts)
   }
 
   async * logs (id: string, opts: LogOptions): AsyncIterable<string> {

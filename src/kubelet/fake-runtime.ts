@@ -6,9 +6,10 @@
 
 import {
   CreateContainerError, ImagePullError, RuntimeUnavailableError,
-  type ContainerConfig, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer,
+  type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
+import { FakeExecSession } from './fake-exec-session.ts'
 
 interface FakeContainer extends RuntimeContainer { podUid: string, config?: ContainerConfig, sandboxId: string }
 interface FakeSandbox extends RuntimeSandbox { config: SandboxConfig, seq: number }
@@ -25,6 +26,8 @@ export class FakeRuntime implements ContainerRuntime {
   down: string | undefined
   /** Every runtime call, in order (`runContainer ns/pod/name`, …), for tests. */
   readonly calls: string[] = []
+  /** Every interactive exec started, in order. */
+  readonly sessions: FakeExecSession[] = []
   private readonly sandboxes = new Map<string, FakeSandbox>()
   private readonly containers = new Map<string, FakeContainer>()
   private seq = 0
@@ -135,6 +138,17 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(id)
     if (c?.state !== 'running') return { exitCode: -1, output: 'container is not running' }
     return { exitCode: this.execExitCodes.get(command[0] ?? '') ?? 0, output: '' }
+  }
+
+  /** Scripted sessions (see FakeExecSession); each is also kept in `sessions`. */
+  async execStream (id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    this.check()
+    const c = this.containers.get(id)
+    if (c?.state !== 'running') throw new Error(`container ${id} is not running`)
+    this.calls.push(`execStream ${c.name} ${opts.command.join(' ')}`)
+    const session = new FakeExecSession(opts, this.execExitCodes.get(opts.command[0] ?? '') ?? 0, (line) => { this.calls.push(line) })
+    this.sessions.push(session)
+    return session
   }
 
   async * logs (id: string, _opts: LogOptions): AsyncIterable<string> {

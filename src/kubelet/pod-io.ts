@@ -1,13 +1,23 @@
-// Logs and exec of the containers of pods bound to this node, as `kubectl logs` and
-// `kubectl exec` know them: the container is named, or the pod's only one; logs come from
+// Logs, exec and port-forward of the pods bound to this node, as `kubectl logs`, `exec` and
+// `port-forward` know them: the container is named, or the pod's only one; logs come from
 // the newest run (or the one before with `previous`); follow streams until the container
-// ends or the caller goes. Errors carry the HTTP code the API answers with and the message
-// the API server gives. The API (any agent) reaches this through PodIo; the agent relays to
-// the pod's node over libp2p (src/agent/pod-io-relay.ts).
+// ends or the caller goes; an interactive exec streams both ways while the process runs; a
+// port-forward is a TCP connection to the pod's IP (reachable from the node). Errors carry
+// the HTTP code the API answers with and the message the API server gives. The API (any
+// agent) reaches this through PodIo; the agent relays to the pod's node over libp2p
+// (src/agent/pod-io-relay.ts).
 
-export { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../api/pod-io.ts'
+export {
+  PodIoError,
+  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+} from '../api/pod-io.ts'
 
-import { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../api/pod-io.ts'
+import { connect } from 'node:net'
+import type { Duplex } from 'node:stream'
+import {
+  PodIoError,
+  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+} from '../api/pod-io.ts'
 import type { Pod } from '../objects/pod.ts'
 import type { ObjectReader } from '../store/types.ts'
 import type { ContainerRuntime, RuntimeContainer } from './runtime.ts'
@@ -59,5 +69,49 @@ export class LocalPodIo implements PodIo {
     if (req.command.length === 0) throw new PodIoError(400, 'you must specify at least one command for the container')
     signal.throwIfAborted()
     return await this.runtime.exec(run.id, req.command, req.timeoutMs ?? 60_000)
+  }
+
+  async execStream (req: ExecStreamRequest, signal: AbortSignal): Promise<ExecSession> {
+    if (req.command.length === 0) throw new PodIoError(400, 'you must specify at least one command for the container')
+    if (!req.stdin && !req.stdout && !req.stderr) throw new PodIoError(400, 'you must specify at least one of stdin, stdout, stderr')
+    const run = await this.container(req.namespace, req.pod, req.container, false)
+    if (run.state !== 'running') throw new PodIoError(400, `cannot exec in a container that is not running: ${req.pod}/${run.name}`)
+    signal.throwIfAborted()
+    let session: ExecSession
+    try {
+      session = await this.runtime.execStream(run.id, { command: req.command, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty })
+    } catch (err) {
+      throw new PodIoError(503, `cannot exec in ${req.pod}/${run.name}: ${(err as Error).message}`)
+    }
+    const onAbort = (): void => { session.close() }
+    signal.addEventListener('abort', onAbort, { once: true })
+    void session.exitCode.finally(() => { signal.removeEventListener('abort', onAbort) })
+    return session
+  }
+
+  async portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex> {
+    if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) throw new PodIoError(400, `invalid port ${String(req.port)}: a port is a number from 1 to 65535`)
+    const pod = podOf(this.reader, req.namespace, req.pod)
+    const phase = pod.status?.phase ?? 'Pending'
+    if (phase !== 'Running') throw new PodIoError(400, `unable to forward port because pod is not running. Current status=${phase}`)
+    const [held] = await this.runtime.listPods(pod.metadata.uid ?? '')
+    const sandboxIp = held?.sandbox?.running === true ? held.sandbox.ip : ''
+    const ip = sandboxIp !== '' ? sandboxIp : pod.status?.podIP ?? ''
+    if (ip === '') throw new PodIoError(400, `unable to forward port: pod ${req.pod} has no IP yet`)
+    signal.throwIfAborted()
+    return await new Promise<Duplex>((resolve, reject) => {
+      const socket = connect({ host: ip, port: req.port })
+      const onAbort = (): void => { socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('port-forward aborted')) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      socket.once('close', () => { signal.removeEventListener('abort', onAbort) })
+      socket.once('connect', () => {
+        socket.off('error', onError)
+        resolve(socket)
+      })
+      const onError = (err: Error): void => {
+        reject(signal.aborted ? err : new PodIoError(503, `error forwarding port ${req.port} to pod ${req.pod}: dial tcp ${ip}:${req.port}: ${err.message}`))
+      }
+      socket.once('error', onError)
+    })
   }
 }

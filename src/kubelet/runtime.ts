@@ -5,7 +5,10 @@
 // (docker-runtime.ts, the default) and FakeRuntime (fake-runtime.ts, no containers; for
 // simulated nodes and unit tests).
 
+import type { ExecSession } from '../api/pod-io.ts'
 import type { PodDns } from './pod-dns.ts'
+
+export type { ExecSession, TerminalSize } from '../api/pod-io.ts'
 
 /** Which pod a sandbox or container belongs to (from its labels). */
 export interface PodIdentity {
@@ -99,6 +102,16 @@ export interface ExecResult {
   output: string
 }
 
+/** A process to start in a container with live streams (see ExecSession). */
+export interface ExecStreamOptions {
+  command: string[]
+  stdin: boolean
+  stdout: boolean
+  /** Ignored with a TTY (the terminal merges it into stdout). */
+  stderr: boolean
+  tty: boolean
+}
+
 export interface RuntimeInfo {
   /** As Kubernetes shows it in nodeInfo.containerRuntimeVersion: `docker://20.10.24`. */
   version: string
@@ -151,6 +164,8 @@ export interface ContainerRuntime {
   removeContainer (id: string): Promise<void>
   /** Run a command in a running container, giving up after `timeoutMs` (exit code -1). */
   exec (id: string, command: string[], timeoutMs: number): Promise<ExecResult>
+  /** Start a command in a running container with live streams; its end is the session's exitCode. */
+  execStream (id: string, opts: ExecStreamOptions): Promise<ExecSession>
   /** The container's output (stdout and stderr, in order) as text chunks. */
   logs (id: string, opts: LogOptions): AsyncIterable<string>
 }

@@ -3,8 +3,9 @@
 // `flotilla exec`) over a real API server with a scripted PodIo (a fake, for tests only).
 
 import { request } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PodIoError, type ExecRequest, type LogRequest, type PodIo } from '../../../src/api/pod-io.ts'
+import { PodIoError, type ExecRequest, type ExecSession, type LogRequest, type PodIo } from '../../../src/api/pod-io.ts'
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts'
 import { main } from '../../../src/cli/main.ts'
 import { LocalPodIo } from '../../../src/kubelet/pod-io.ts'
@@ -60,6 +61,14 @@ class ScriptedPodIo implements PodIo {
   async exec (req: ExecRequest): Promise<{ exitCode: number, output: string }> {
     this.requests.push(req)
     return { exitCode: 3, output: `ran ${req.command.join(' ')}\n` }
+  }
+
+  async execStream (): Promise<ExecSession> {
+    throw new PodIoError(400, 'not scripted')
+  }
+
+  async portForward (): Promise<Duplex> {
+    throw new PodIoError(400, 'not scripted')
   }
 }
 
@@ -118,7 +127,7 @@ describe('pods/log and pods/exec through the API and the CLI', () => {
     expect(io.requests[0]).toEqual({ namespace: 'default', pod: 'web', container: 'app', command: ['sh', '-c', 'exit 3'] })
   })
 
-  it('refuses the interactive exec protocol of kubectl with a message saying what to use', async () => {
+  it('refuses SPDY exec (only WebSocket is served) with a message saying what to use', async () => {
     const server = await serve(new ScriptedPodIo([]))
     const answer = await new Promise<{ status: number, body: string }>((resolve, reject) => {
       const req = request(`${server}/api/v1/namespaces/default/pods/web/exec?command=ls`, { method: 'POST', headers: { Authorization: 'Bearer t', Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } }, (res) => {
@@ -130,6 +139,6 @@ describe('pods/log and pods/exec through the API and the CLI', () => {
       req.end()
     })
     expect(answer.status).toBe(400)
-    expect((JSON.parse(answer.body) as { message: string }).message).toContain('flotilla exec POD -- COMMAND')
+    expect((JSON.parse(answer.body) as { message: string }).message).toBe('this server streams exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY/3.1: use kubectl 1.30 or newer')
   })
 })
