@@ -68,9 +68,9 @@ async function kubectlInput (kubeconfig: string, cacheDir: string, args: string[
   })
 }
 
-/** kubectl under a pseudo-terminal (`script`), typing `line` once `ready` appears in its output. */
-async function kubectlTty (kubeconfig: string, cacheDir: string, args: string[], ready: RegExp, line: string): Promise<{ code: number, out: string }> {
-  const cmd = [KUBECTL, '--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args].join(' ')
+/** kubectl under a pseudo-terminal (`script`) `cols` wide, typing `line` once `ready` appears in its output. */
+async function kubectlTty (kubeconfig: string, cacheDir: string, args: string[], cols: number, ready: RegExp, line: string): Promise<{ code: number, out: string }> {
+  const cmd = `stty cols ${cols} rows 40; exec ${[KUBECTL, '--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args].join(' ')}`
   const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })
@@ -142,10 +142,21 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
   const piped = await kubectlInput(kubeconfig, cacheDir, ['exec', '-i', 'web', '-c', 'app', '--', 'sh', '-c', 'cat; echo done'], 'abc\nxyz\n')
   expect(piped).toEqual({ code: 0, stdout: 'abc\nxyz\ndone\n', stderr: '' })
 
-  // 3. A shell under a TTY (kubectl sends the terminal's size: resizes are applied on the way).
-  const tty = await kubectlTty(kubeconfig, cacheDir, ['exec', '-it', 'web', '-c', 'app', '--', 'sh'], /\/ # /, 'echo hi; exit 7\r')
+  // 3. A shell under a TTY. kubectl sends the terminal's size, and the exec's terminal takes it:
+  // busybox ls lays /bin out in columns as wide as the terminal (one line at 200, several at 40).
+  const shell = ['exec', '-it', 'web', '-c', 'app', '--', 'sh']
+  const tty = await kubectlTty(kubeconfig, cacheDir, shell, 200, /\/ # /, 'echo hi; ls /bin; exit 7\r')
   expect(tty.code, tty.out).toBe(7)
   expect(tty.out).toMatch(/(^|\n)hi\r?\n/)
+  expect(tty.out).toMatch(/busybox +cat +echo .* wget/)
+  const narrow = await kubectlTty(kubeconfig, cacheDir, shell, 40, /\/ # /, 'ls /bin; exit 0\r')
+  expect(narrow.code, narrow.out).toBe(0)
+  expect(narrow.out).toMatch(/busybox/)
+  expect(narrow.out).not.toMatch(/busybox +cat +echo .* wget/)
+
+  // The same through the pod's own agent (no relay).
+  const onB = await kubectl(join(c.agent('b').dataDir, 'kubeconfig'), cacheDir, ['exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo local; exit 4'])
+  expect(onB).toMatchObject({ code: 4, stdout: 'local\n' })
 
   // 5. Logs: a container by name (stdout and stderr), --tail, -f, --previous.
   const logs = await run('logs', 'web', '-c', 'app')
