@@ -5,7 +5,7 @@
 
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream'
 import { decodeMessage, encodeClose, encodeData, encodeResize, STDERR, STDIN, STDOUT } from '../api/exec-channels.ts'
-import type { ExecSession, ExecStreamRequest, TerminalSize } from '../api/pod-io.ts'
+import type { ExecSession, TerminalSize } from '../api/pod-io.ts'
 
 export class RemoteExecSession implements ExecSession {
   readonly stdin?: Writable
@@ -13,9 +13,9 @@ export class RemoteExecSession implements ExecSession {
   readonly stderr?: Readable
   readonly exitCode: Promise<number>
 
-  constructor (private readonly tunnel: Duplex, req: ExecStreamRequest) {
+  constructor (private readonly tunnel: Duplex, req: { stdin: boolean, stdout: boolean, stderr: boolean, tty?: boolean }) {
     const stdout = req.stdout ? new PassThrough() : undefined
-    const stderr = req.stderr && !req.tty ? new PassThrough() : undefined
+    const stderr = req.stderr && req.tty !== true ? new PassThrough() : undefined
     this.stdout = stdout
     this.stderr = stderr
     if (req.stdin) {

@@ -12,7 +12,7 @@ import { ExecSessionStream } from '../api/exec-session-stream.ts'
 import { Kubelet } from '../kubelet/kubelet.ts'
 import {
   PodIoError, podOf,
-  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+  type AttachRequest, type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
 } from '../kubelet/pod-io.ts'
 import type { ObjectReader } from '../store/types.ts'
 import { peerIdOfNode } from './node-object.ts'
@@ -23,6 +23,7 @@ export const POD_LOGS_METHOD = 'kubelet.logs'
 export const POD_EXEC_METHOD = 'kubelet.exec'
 export const EXEC_TUNNEL = 'kubelet.exec-stream'
 export const PORT_FORWARD_TUNNEL = 'kubelet.port-forward'
+export const ATTACH_TUNNEL = 'kubelet.attach'
 
 /** How long opening a tunnel to the pod's node may take. */
 const TUNNEL_OPEN_TIMEOUT_MS = 30_000
@@ -39,6 +40,12 @@ function execStreamHeader (h: unknown): ExecStreamRequest {
     namespace: r.namespace, pod: r.pod, command: r.command, ...(r.container !== undefined ? { container: r.container } : {}),
     stdin: r.stdin === true, stdout: r.stdout === true, stderr: r.stderr === true, tty: r.tty === true
   }
+}
+
+function attachHeader (h: unknown): AttachRequest {
+  const r = (h ?? {}) as Record<string, unknown>
+  if (!isString(r.namespace) || !isString(r.pod) || (r.container !== undefined && !isString(r.container))) throw new PodIoError(400, 'malformed attach request from another agent')
+  return { namespace: r.namespace, pod: r.pod, ...(r.container !== undefined ? { container: r.container } : {}), stdin: r.stdin === true, stdout: r.stdout === true, stderr: r.stderr === true }
 }
 
 function portForwardHeader (h: unknown): PortForwardRequest {
@@ -76,6 +83,10 @@ export class PodIoRelay implements PodIo {
       return new ExecSessionStream(session, encodeExit)
     })
     this.tunnels.handle(PORT_FORWARD_TUNNEL, async (header, _from, signal) => await this.local.portForward(portForwardHeader(header), signal))
+    this.tunnels.handle(ATTACH_TUNNEL, async (header, _from, signal) => {
+      if (this.local.attach === undefined) throw new PodIoError(400, 'this node does not serve attach')
+      return new ExecSessionStream(await this.local.attach(attachHeader(header), signal), encodeExit)
+    })
   }
 
   stop (): void {
@@ -83,6 +94,7 @@ export class PodIoRelay implements PodIo {
     this.rpc.unhandle(POD_EXEC_METHOD)
     this.tunnels.unhandle(EXEC_TUNNEL)
     this.tunnels.unhandle(PORT_FORWARD_TUNNEL)
+    this.tunnels.unhandle(ATTACH_TUNNEL)
   }
 
   /** The PodId of the agent running the pod, or undefined when it is this one. */
@@ -124,6 +136,17 @@ export class PodIoRelay implements PodIo {
     const peer = this.peerFor(req.namespace, req.pod)
     if (peer === undefined) return await this.local.execStream(req, signal)
     const session = new RemoteExecSession(await this.tunnelTo(peer, EXEC_TUNNEL, req, signal), req)
+    closeOnAbort(signal, () => { session.close() }, session.exitCode)
+    return session
+  }
+
+  attach = async (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> => {
+    const peer = this.peerFor(req.namespace, req.pod)
+    if (peer === undefined) {
+      if (this.local.attach === undefined) throw new PodIoError(400, 'this node does not serve attach')
+      return await this.local.attach(req, signal)
+    }
+    const session = new RemoteExecSession(await this.tunnelTo(peer, ATTACH_TUNNEL, req, signal), req)
     closeOnAbort(signal, () => { session.close() }, session.exitCode)
     return session
   }

@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { encodeStatus, exitStatus } from './exec-channels.ts'
 import { ExecSessionStream } from './exec-session-stream.ts'
-import { toApi, type ExecSession, type ExecStreamRequest } from './pod-io.ts'
+import { toApi, type AttachRequest, type ExecSession, type ExecStreamRequest } from './pod-io.ts'
 import { ApiError, badRequest } from './status.ts'
 import type { UpgradeContext } from './upgrade.ts'
 
@@ -65,6 +65,15 @@ export function execStreamRequest (q: URLSearchParams, namespace: string, pod: s
   return req
 }
 
+/** The attach request of a query (`kubectl attach`: container, stdin, stdout, stderr, tty). */
+export function attachRequest (q: URLSearchParams, namespace: string, pod: string): AttachRequest {
+  const req: AttachRequest = { namespace, pod, stdin: flag(q.get('stdin')), stdout: flag(q.get('stdout')), stderr: flag(q.get('stderr')) }
+  const container = q.get('container')
+  if (container !== null && container !== '') req.container = container
+  if (!req.stdin && !req.stdout && !req.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr')
+  return req
+}
+
 /** Refuses what is not a WebSocket upgrade offering a channel protocol this server speaks. */
 function checkUpgrade (req: IncomingMessage): void {
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
@@ -79,31 +88,42 @@ function checkUpgrade (req: IncomingMessage): void {
 }
 
 export async function execUpgrade (ctx: UpgradeContext): Promise<void> {
+  await switched(ctx, async (signal) => {
+    const req = execStreamRequest(ctx.url.searchParams, ctx.route.namespace, ctx.name)
+    return { session: await ctx.podIo.execStream(req, signal).catch((err: unknown) => { throw toApi(err) }), command: req.command }
+  })
+}
+
+/** `kubectl attach`: the same protocol, to the container's main process; it ends with Success (detached or ended). */
+export async function attachUpgrade (ctx: UpgradeContext): Promise<void> {
+  await switched(ctx, async (signal) => {
+    const req = attachRequest(ctx.url.searchParams, ctx.route.namespace, ctx.name)
+    const attach = ctx.podIo.attach
+    if (attach === undefined) throw badRequest('this server does not serve pods/attach')
+    return { session: await attach(req, signal).catch((err: unknown) => { throw toApi(err) }) }
+  })
+}
+
+/** Starts a session (refusals answered as HTTP, and remembered for kubectl's SPDY retry), then switches to WebSocket. */
+async function switched (ctx: UpgradeContext, start: (signal: AbortSignal) => Promise<{ session: ExecSession, command?: string[] }>): Promise<void> {
   checkUpgrade(ctx.req)
+  const ended = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, ended.signal])
+  let started: { session: ExecSession, command?: string[] }
   try {
-    await startExec(ctx)
+    started = await start(signal)
   } catch (err) {
     remember(ctx.req.url ?? '', err)
     throw err
   }
-}
-
-async function startExec (ctx: UpgradeContext): Promise<void> {
-  const req = execStreamRequest(ctx.url.searchParams, ctx.route.namespace, ctx.name)
-  const ended = new AbortController()
-  const signal = AbortSignal.any([ctx.signal, ended.signal])
-  let session: ExecSession
-  try {
-    session = await ctx.podIo.execStream(req, signal)
-  } catch (err) {
-    throw toApi(err)
-  }
+  const { session, command } = started
   if (ctx.socket.destroyed) {
     session.close()
     return
   }
   wss.handleUpgrade(ctx.req, ctx.socket, ctx.head, (ws) => {
-    serveSession(ws, new ExecSessionStream(session, (code) => encodeStatus(exitStatus(code, req.command))))
+    const last = (code: number): Buffer => encodeStatus(command === undefined ? exitStatus(0, []) : exitStatus(code, command))
+    serveSession(ws, new ExecSessionStream(session, last))
     ws.once('close', () => { ended.abort() })
   })
 }

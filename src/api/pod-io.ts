@@ -68,6 +68,16 @@ export interface ExecSession {
   close (): void
 }
 
+/** `kubectl attach`: the streams of a container's main process. */
+export interface AttachRequest {
+  namespace: string
+  pod: string
+  container?: string
+  stdin: boolean
+  stdout: boolean
+  stderr: boolean
+}
+
 /** A connection to a TCP port of a pod, for port-forward. */
 export interface PortForwardRequest { namespace: string, pod: string, port: number }
 
@@ -87,6 +97,11 @@ export interface PodIo {
    * unreachable); aborting `signal` destroys the connection, also after it opened.
    */
   portForward (req: { namespace: string, pod: string, port: number }, signal: AbortSignal): Promise<Duplex>
+  /**
+   * Attaches to a running container's main process (`kubectl attach`); its exitCode is the
+   * container's once it ended. close() detaches. Optional: without it, attach is refused.
+   */
+  attach?: (req: AttachRequest, signal: AbortSignal) => Promise<ExecSession>
 }
 
 /** A logs or exec request that cannot be served; `code` is the HTTP status to answer with. */

@@ -1,8 +1,9 @@
 // The subresources that switch protocols and the modules that serve them once switched.
 
-import { execUpgrade } from './exec-stream.ts'
+import { attachUpgrade, execUpgrade } from './exec-stream.ts'
 import type { UpgradeHandlers } from './upgrade.ts'
 
 export const UPGRADE_HANDLERS: UpgradeHandlers = {
-  exec: execUpgrade
+  exec: execUpgrade,
+  attach: attachUpgrade
 }

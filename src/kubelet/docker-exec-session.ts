@@ -1,16 +1,22 @@
-// An interactive exec in a Docker container: the connection Docker hands over after
-// `exec.start({ hijack: true })` carries stdin one way and the output the other — raw with a
-// TTY, multiplexed (8-byte frame headers) without. Closing our writing half closes the
-// process's stdin; Docker closes the connection when the process ends, and the exec's inspect
-// then tells its exit code. Resizing applies to the exec's pseudo-terminal.
+// An interactive exec (or an attach) in a Docker container: the connection Docker hands over
+// after `exec.start({ hijack: true })` (or `container.attach`) carries stdin one way and the
+// output the other — raw with a TTY, multiplexed (8-byte frame headers) without. Closing our
+// writing half closes the process's stdin; Docker closes the connection when the process
+// ends, and an inspect then tells its exit code. Resizing applies to the pseudo-terminal.
 
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream'
-import type Docker from 'dockerode'
 import { demuxInto } from './docker-streams.ts'
 import type { ExecSession, ExecStreamOptions, TerminalSize } from './runtime.ts'
 
 /** How long the exit code is polled for after the connection closed (Docker records it a moment later). */
 const EXIT_CODE_WAIT_MS = 3000
+
+/** What a session asks Docker about its process. */
+export interface DockerProcess {
+  resize: (size: { h: number, w: number }) => Promise<unknown>
+  /** The exit code once it ended; undefined while it runs. */
+  exited: () => Promise<number | undefined>
+}
 
 export class DockerExecSession implements ExecSession {
   readonly stdin?: Writable
@@ -19,7 +25,7 @@ export class DockerExecSession implements ExecSession {
   readonly exitCode: Promise<number>
   private readonly tty: boolean
 
-  constructor (private readonly exec: Docker.Exec, private readonly socket: Duplex, opts: ExecStreamOptions) {
+  constructor (private readonly process: DockerProcess, private readonly socket: Duplex, opts: Omit<ExecStreamOptions, 'command'>) {
     this.tty = opts.tty
     const stdout = opts.stdout ? new PassThrough() : undefined
     const stderr = opts.stderr && !opts.tty ? new PassThrough() : undefined
@@ -52,7 +58,7 @@ export class DockerExecSession implements ExecSession {
 
   resize (size: TerminalSize): void {
     if (!this.tty || !(size.width > 0 && size.height > 0)) return
-    this.exec.resize({ h: Math.round(size.height), w: Math.round(size.width) }).catch(() => {})
+    this.process.resize({ h: Math.round(size.height), w: Math.round(size.width) }).catch(() => {})
   }
 
   close (): void {
@@ -64,8 +70,8 @@ export class DockerExecSession implements ExecSession {
     const deadline = Date.now() + EXIT_CODE_WAIT_MS
     for (;;) {
       try {
-        const info = await this.exec.inspect()
-        if (info.Running !== true && typeof info.ExitCode === 'number') return info.ExitCode
+        const code = await this.process.exited()
+        if (code !== undefined) return code
       } catch {
         return -1
       }

@@ -8,7 +8,7 @@
 // them: the Docker Engine may be shared with other agents and other users.
 
 import { randomBytes } from 'node:crypto'
-import { Readable } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import { DockerExecSession } from './docker-exec-session.ts'
 import { demuxText } from './docker-streams.ts'
@@ -16,7 +16,7 @@ import { answered, docker, engineMessage, idempotent, statusOf } from './docker-
 import { SANDBOX_IMAGE, sandboxImageContent } from './sandbox-image.ts'
 import {
   CreateContainerError, ImagePullError,
-  type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
+  type AttachOptions, type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
 
@@ -304,7 +304,27 @@ export class DockerRuntime implements ContainerRuntime {
       Tty: opts.tty
     }))
     const socket = await docker(async () => await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty }))
-    return new DockerExecSession(exec, socket, opts)
+    return new DockerExecSession({
+      resize: async (size) => await exec.resize(size),
+      exited: async () => {
+        const info = await exec.inspect()
+        return info.Running !== true && typeof info.ExitCode === 'number' ? info.ExitCode : undefined
+      }
+    }, socket, opts)
+  }
+
+  async attach (id: string, opts: AttachOptions): Promise<ExecSession> {
+    const container = this.docker.getContainer(id)
+    const tty = (await docker(async () => await container.inspect())).Config.Tty
+    const socket = await docker(async () => await container.attach({ stream: true, hijack: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr }))
+    return new DockerExecSession({
+      resize: async (size) => await container.resize(size),
+      exited: async () => {
+        const s = (await container.inspect()).State
+        // Still running: the client detached; the container goes on.
+        return s.Running ? 0 : s.ExitCode
+      }
+    }, socket as unknown as Duplex, { ...opts, tty })
   }
 
   async * logs (id: string, opts: LogOptions): AsyncIterable<string> {

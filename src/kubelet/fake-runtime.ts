@@ -6,7 +6,7 @@
 
 import {
   CreateContainerError, ImagePullError, RuntimeUnavailableError,
-  type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
+  type AttachOptions, type ContainerConfig, type ContainerRuntime, type ExecResult, type ExecSession, type ExecStreamOptions, type LogOptions, type RuntimeContainer,
   type RuntimeInfo, type RuntimePod, type RuntimeSandbox, type SandboxConfig
 } from './runtime.ts'
 import { FakeExecSession } from './fake-exec-session.ts'
@@ -149,6 +149,15 @@ export class FakeRuntime implements ContainerRuntime {
     const session = new FakeExecSession(opts, this.execExitCodes.get(opts.command[0] ?? '') ?? 0, (line) => { this.calls.push(line) })
     this.sessions.push(session)
     return session
+  }
+
+  /** Attaching to the fake's containers prints `attached` and ends (exit code 0). */
+  async attach (id: string, opts: AttachOptions): Promise<ExecSession> {
+    this.check()
+    const c = this.containers.get(id)
+    if (c?.state !== 'running') throw new Error(`container ${id} is not running`)
+    this.calls.push(`attach ${c.name}`)
+    return new FakeExecSession({ ...opts, tty: false, command: ['echo', 'attached'] }, 0)
   }
 
   async * logs (id: string, _opts: LogOptions): AsyncIterable<string> {

@@ -9,14 +9,14 @@
 
 export {
   PodIoError,
-  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+  type AttachRequest, type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
 } from '../api/pod-io.ts'
 
 import { connect } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
   PodIoError,
-  type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
+  type AttachRequest, type ExecRequest, type ExecResponse, type ExecSession, type ExecStreamRequest, type LogRequest, type PodIo, type PortForwardRequest
 } from '../api/pod-io.ts'
 import type { Pod } from '../objects/pod.ts'
 import type { ObjectReader } from '../store/types.ts'
@@ -82,6 +82,25 @@ export class LocalPodIo implements PodIo {
       session = await this.runtime.execStream(run.id, { command: req.command, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty })
     } catch (err) {
       throw new PodIoError(503, `cannot exec in ${req.pod}/${run.name}: ${(err as Error).message}`)
+    }
+    const onAbort = (): void => { session.close() }
+    signal.addEventListener('abort', onAbort, { once: true })
+    void session.exitCode.finally(() => { signal.removeEventListener('abort', onAbort) })
+    return session
+  }
+
+  attach = async (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> => {
+    if (!req.stdout && !req.stderr && !req.stdin) throw new PodIoError(400, 'you must specify at least one of stdin, stdout, stderr')
+    const run = await this.container(req.namespace, req.pod, req.container, false)
+    if (run.state !== 'running') throw new PodIoError(400, `cannot attach to a container that is not running: ${req.pod}/${run.name}`)
+    // Containers are started without an open stdin (spec.containers[].stdin is not run yet).
+    if (req.stdin) throw new PodIoError(400, `cannot attach to the stdin of ${req.pod}/${run.name}: this node starts containers without an open stdin (attach without -i to follow its output)`)
+    signal.throwIfAborted()
+    let session: ExecSession
+    try {
+      session = await this.runtime.attach(run.id, { stdin: false, stdout: req.stdout, stderr: req.stderr })
+    } catch (err) {
+      throw new PodIoError(503, `cannot attach to ${req.pod}/${run.name}: ${(err as Error).message}`)
     }
     const onAbort = (): void => { session.close() }
     signal.addEventListener('abort', onAbort, { once: true })

@@ -112,6 +112,9 @@ export interface ExecStreamOptions {
   tty: boolean
 }
 
+/** Streams of a running container's main process to attach to (its stdin only if it was started with one open). */
+export type AttachOptions = Omit<ExecStreamOptions, 'command' | 'tty'>
+
 export interface RuntimeInfo {
   /** As Kubernetes shows it in nodeInfo.containerRuntimeVersion: `docker://20.10.24`. */
   version: string
@@ -166,6 +169,8 @@ export interface ContainerRuntime {
   exec (id: string, command: string[], timeoutMs: number): Promise<ExecResult>
   /** Start a command in a running container with live streams; its end is the session's exitCode. */
   execStream (id: string, opts: ExecStreamOptions): Promise<ExecSession>
+  /** Attach to a running container's main process; the session ends when it ends (or on close(), which detaches). */
+  attach (id: string, opts: AttachOptions): Promise<ExecSession>
   /** The container's output (stdout and stderr, in order) as text chunks. */
   logs (id: string, opts: LogOptions): AsyncIterable<string>
 }

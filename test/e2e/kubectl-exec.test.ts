@@ -154,6 +154,15 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
   expect(narrow.out).toMatch(/busybox/)
   expect(narrow.out).not.toMatch(/busybox +cat +echo .* wget/)
 
+  // 4. kubectl attach follows the container's output through a as well.
+  const attach = kubectlFollow(kubeconfig, cacheDir, ['attach', 'web', '-c', 'app'])
+  try {
+    await waitFor('kubectl attach to print new ticks', () => /tick \d+\n(.|\n)*tick \d+\n/.test(attach.stdout()), { timeoutMs: 15_000, intervalMs: 100, lastSeen: () => ({ out: attach.stdout(), err: attach.stderr() }) })
+    expect(attach.stdout()).not.toContain('started')
+  } finally {
+    await attach.stop()
+  }
+
   // The same through the pod's own agent (no relay).
   const onB = await kubectl(join(c.agent('b').dataDir, 'kubeconfig'), cacheDir, ['exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo local; exit 4'])
   expect(onB).toMatchObject({ code: 4, stdout: 'local\n' })

@@ -91,7 +91,7 @@ describe('RemoteExecSession over an ExecSessionStream (the relay, without the ne
 
   it('reports -1 when the tunnel ends without an exit code (the node went away)', async () => {
     const duplex = new PassThrough({ objectMode: true })
-    const remote = new RemoteExecSession(duplex, { namespace: 'default', pod: 'p', command: ['x'], ...opts })
+    const remote = new RemoteExecSession(duplex, opts)
     duplex.end()
     expect(await remote.exitCode).toBe(-1)
   })

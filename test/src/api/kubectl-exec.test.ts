@@ -123,4 +123,14 @@ describe.skipIf(!haveKubectl)('kubectl exec over WebSocket', () => {
     expect(out).toMatch(/(^|\n)hi\r?\n/)
     expect(h.runtime.calls.slice(calls)).toContain('execStream app sh')
   })
+
+  it('attaches to a container\'s output (kubectl attach)', async () => {
+    const r = await kubectl(['attach', 'one'])
+    expect(r.stdout).toBe('attached\n')
+    expect(r.code).toBe(0)
+    expect(h.runtime.calls).toContain('attach app')
+    const stdin = await kubectl(['attach', '-i', 'one'])
+    expect(stdin.code).toBe(1)
+    expect(stdin.stderr).toContain('cannot attach to the stdin of one/app: this node starts containers without an open stdin')
+  })
 })
