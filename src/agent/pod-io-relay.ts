@@ -3,9 +3,10 @@
 // the cluster rpc (a streaming call for logs, so `follow` streams across agents). Failures
 // the kubelet reports (PodIoError with an HTTP code) cross the rpc as they are.
 
+import type { Duplex } from 'node:stream'
 import { RpcError, type Rpc } from '../../net/index.ts'
 import { Kubelet } from '../kubelet/kubelet.ts'
-import { PodIoError, podOf, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../kubelet/pod-io.ts'
+import { PodIoError, podOf, type ExecRequest, type ExecResponse, type LogRequest, type PodIo, type PortForwardRequest } from '../kubelet/pod-io.ts'
 import type { ObjectReader } from '../store/types.ts'
 import { peerIdOfNode } from './node-object.ts'
 import type { Role } from './roles.ts'
@@ -77,12 +78,19 @@ export class PodIoRelay implements PodIo {
       throw unwrap(err)
     }
   }
+
+  async portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex> {
+    const peer = this.peerFor(req.namespace, req.pod)
+    if (peer === undefined) return await this.local.portForward(req, signal)
+    throw new PodIoError(503, 'port-forward to a pod on another node is not served yet')
+  }
 }
 
 /** Serves nothing itself: for an agent without a kubelet role. */
 const noKubelet: PodIo = {
   async * logs () { throw new PodIoError(503, 'this agent runs no kubelet') },
-  async exec () { throw new PodIoError(503, 'this agent runs no kubelet') }
+  async exec () { throw new PodIoError(503, 'this agent runs no kubelet') },
+  async portForward () { throw new PodIoError(503, 'this agent runs no kubelet') }
 }
 
 /** The relay of this agent, serving the pods of its kubelet role (among `roles`), started. Its rpc handlers go when the rpc stops. */

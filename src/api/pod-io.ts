@@ -5,6 +5,7 @@
 // its end and answers { exitCode, output } (Flotilla's non-interactive exec: the SPDY and
 // WebSocket streaming protocols of `kubectl exec` are not served).
 
+import type { Duplex } from 'node:stream'
 import type { RequestContext } from './context.ts'
 import { sendJson } from './context.ts'
 import { ApiError, badRequest, methodNotAllowed } from './status.ts'
@@ -29,13 +30,25 @@ export interface ExecRequest {
 
 export interface ExecResponse { exitCode: number, output: string }
 
+/** A TCP connection to one port of a pod (`kubectl port-forward`). */
+export interface PortForwardRequest {
+  namespace: string
+  pod: string
+  port: number
+}
+
 /** What the API needs for the pods/log and pods/exec subresources. */
 export interface PodIo {
   logs (req: LogRequest, signal: AbortSignal): AsyncIterable<string>
   exec (req: ExecRequest, signal: AbortSignal): Promise<ExecResponse>
+  /**
+   * Connects to a port of the pod: the Duplex carries the bytes to and from it (ending it
+   * half-closes the connection). Rejects with PodIoError when it cannot connect.
+   */
+  portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex>
 }
 
-/** A logs or exec request that cannot be served; `code` is the HTTP status to answer with. */
+/** A logs, exec or port-forward request that cannot be served; `code` is the HTTP status to answer with. */
 export class PodIoError extends Error {
   override readonly name = 'PodIoError'
   constructor (readonly code: 400 | 404 | 503, message: string) {

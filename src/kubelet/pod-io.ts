@@ -5,9 +5,11 @@
 // the API server gives. The API (any agent) reaches this through PodIo; the agent relays to
 // the pod's node over libp2p (src/agent/pod-io-relay.ts).
 
-export { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../api/pod-io.ts'
+export { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo, type PortForwardRequest } from '../api/pod-io.ts'
 
-import { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo } from '../api/pod-io.ts'
+import { connect } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { PodIoError, type ExecRequest, type ExecResponse, type LogRequest, type PodIo, type PortForwardRequest } from '../api/pod-io.ts'
 import type { Pod } from '../objects/pod.ts'
 import type { ObjectReader } from '../store/types.ts'
 import type { ContainerRuntime, RuntimeContainer } from './runtime.ts'
@@ -59,5 +61,37 @@ export class LocalPodIo implements PodIo {
     if (req.command.length === 0) throw new PodIoError(400, 'you must specify at least one command for the container')
     signal.throwIfAborted()
     return await this.runtime.exec(run.id, req.command, req.timeoutMs ?? 60_000)
+  }
+
+  /** A TCP connection to the pod's IP and `req.port` (10 s to connect). */
+  async portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex> {
+    const pod = podOf(this.reader, req.namespace, req.pod)
+    const ip = pod.status?.podIP ?? ''
+    if (pod.status?.phase !== 'Running' || ip === '') {
+      throw new PodIoError(400, `unable to forward port because pod ${req.pod} is not running (phase ${pod.status?.phase ?? 'Pending'}${ip === '' ? ', no pod IP yet' : ''})`)
+    }
+    signal.throwIfAborted()
+    const socket = connect({ host: ip, port: req.port })
+    return await new Promise<Duplex>((resolve, reject) => {
+      const fail = (why: string): void => {
+        done()
+        socket.destroy()
+        reject(new PodIoError(503, `cannot connect to port ${req.port} of pod ${req.pod} at ${ip}: ${why}`))
+      }
+      const onError = (err: Error): void => { fail(err.message) }
+      const onAbort = (): void => { fail('cancelled') }
+      const timer = setTimeout(() => { fail('timed out after 10 s') }, 10_000)
+      const done = (): void => {
+        clearTimeout(timer)
+        socket.off('error', onError)
+        signal.removeEventListener('abort', onAbort)
+      }
+      socket.once('error', onError)
+      signal.addEventListener('abort', onAbort)
+      socket.once('connect', () => {
+        done()
+        resolve(socket)
+      })
+    })
   }
 }

@@ -61,6 +61,10 @@ class ScriptedPodIo implements PodIo {
     this.requests.push(req)
     return { exitCode: 3, output: `ran ${req.command.join(' ')}\n` }
   }
+
+  async portForward (): Promise<never> {
+    throw new PodIoError(503, 'ScriptedPodIo does not forward ports')
+  }
 }
 
 async function serve (io: PodIo): Promise<string> {
