@@ -14,6 +14,7 @@ export type Received = Frame & { headers?: SpdyHeaders }
 export class SpdyTestClient {
   readonly received: Received[] = []
   closed = false
+  private closedByTest = false
   private readonly decoder = new FrameDecoder(16 << 20)
   private readonly deflater = new HeaderCompressor()
   private readonly inflater = new HeaderDecompressor()
@@ -28,6 +29,9 @@ export class SpdyTestClient {
           if (f.type === 'syn_reply' || f.type === 'headers' || f.type === 'syn_stream') r.headers = decodeHeaderBlock(await this.inflater.inflate(f.headerBlock))
           this.received.push(r)
           this.wake()
+        }).catch((err: unknown) => {
+          // After close() the client's inflater is gone: frames still arriving are dropped.
+          if (!this.closedByTest) throw err
         })
       }
     })
@@ -88,6 +92,7 @@ export class SpdyTestClient {
   }
 
   close (): void {
+    this.closedByTest = true
     this.deflater.close()
     this.inflater.close()
     this.socket.destroy()
