@@ -88,14 +88,6 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
   /** True once the session has ended. */
   get closed (): boolean { return this.ended }
 
-  /** Says GOAWAY (OK) and closes once the open streams are done. */
-  goAway (): void {
-    if (this.ended || this.goingAway) return
-    this.goingAway = true
-    this.write(encodeFrame({ type: 'goaway', lastGoodStreamId: this.lastPeerStreamId, status: GoAwayStatus.OK }))
-    if (this.streams.size === 0) this.closeTransport()
-  }
-
   /** Ends the session now: every stream closes, the transport is destroyed. */
   destroy (err?: Error): void {
     this.end(err)
