@@ -121,6 +121,18 @@ async function portForward (remote: number, websockets: boolean): Promise<Forwar
   }
 }
 
+async function echoConnections (): Promise<number> {
+  return await new Promise((resolve, reject) => { echo.getConnections((err, n) => { if (err !== null) reject(err); else resolve(n) }) })
+}
+
+async function until (what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 async function stop (f: Forward): Promise<void> {
   if (f.child.exitCode === null && f.child.signalCode === null) f.child.kill('SIGTERM')
   await f.exited
@@ -156,11 +168,34 @@ describe.skipIf(!haveKubectl)('kubectl port-forward against the API server', () 
         console.info(`kubectl port-forward ${how}: 8 MiB each way in ${ms.toFixed(0)} ms (${(8 * 1000 / ms).toFixed(1)} MiB/s each way)`)
         expect(upgrades.slice(before)).toEqual([websockets ? 'websocket' : 'SPDY/3.1'])
         expect(f.stderr()).toBe('')
+        // Every request's pod connection was closed when kubectl was done with it.
+        await until('the pod connections to close', async () => await echoConnections() === 0)
       } finally {
         await stop(f)
       }
     }, 60_000)
   }
+
+  it('closes the pod connections when kubectl is killed in the middle of a transfer, and serves the next one', async () => {
+    const f = await portForward(ECHO_PORT, true)
+    const s = connect(f.localPort, '127.0.0.1')
+    s.on('error', () => {})
+    let got = 0
+    s.on('data', (c: Buffer) => { got += c.length })
+    s.write(randomBytes(32 << 20))
+    await until('some bytes to come back', async () => got > 1 << 20)
+    expect(await echoConnections()).toBe(1)
+    f.child.kill('SIGKILL')
+    await f.exited
+    await until('the pod connection to close', async () => await echoConnections() === 0)
+    s.destroy()
+    const again = await portForward(ECHO_PORT, true)
+    try {
+      expect((await roundTrip(again.localPort, Buffer.from('still here'))).toString()).toBe('still here')
+    } finally {
+      await stop(again)
+    }
+  }, 30_000)
 
   it('ends the forward with the server\'s message when the pod\'s port refuses', async () => {
     const f = await portForward(9, true)
