@@ -42,6 +42,12 @@ export interface SpdySessionEvents {
 
 /** Frames waiting for their turn (header frames wait on the inflater). */
 const MAX_QUEUED_FRAMES = 64
+/**
+ * Bytes queued to a peer that does not read. Data waits for the transport to drain, so only
+ * answers to the peer's own frames (PING, RST_STREAM) can pile up: past this, the peer is
+ * flooding without reading and the session ends.
+ */
+const MAX_UNSENT = 16 << 20
 
 export class SpdySession extends EventEmitter<SpdySessionEvents> implements StreamOwner {
   readonly streams = new Map<number, SpdyStream>()
@@ -316,11 +322,14 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
 
   private write (frame: Buffer): boolean {
     if (this.ended || !this.transport.writable) return true
-    return this.transport.write(frame)
+    const ok = this.transport.write(frame)
+    if (this.transport.writableLength > MAX_UNSENT) this.end(new Error(`the peer left more than ${MAX_UNSENT} bytes unread`))
+    return ok
   }
 
   /** Resolves when the transport drains, a window opens, or the session ends. */
   private async waitForRoom (): Promise<void> {
+    if (this.ended) return
     await new Promise<void>((resolve) => {
       this.waiters.push(resolve)
       if (!this.drainHooked) {
