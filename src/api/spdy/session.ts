@@ -31,6 +31,12 @@ export interface SpdySessionOptions {
   windowUpdateThreshold?: number
   /** Streams open at once; more are refused with REFUSED_STREAM. Default 1000. */
   maxStreams?: number
+  /**
+   * Bytes queued to a peer that does not read. Data waits for the transport to drain, so only
+   * answers to the peer's own frames (PING, RST_STREAM) can pile up: past this, the peer is
+   * flooding without reading and the session ends. Default 16 MiB.
+   */
+  maxUnsent?: number
 }
 
 export interface SpdySessionEvents {
@@ -42,12 +48,6 @@ export interface SpdySessionEvents {
 
 /** Frames waiting for their turn (header frames wait on the inflater). */
 const MAX_QUEUED_FRAMES = 64
-/**
- * Bytes queued to a peer that does not read. Data waits for the transport to drain, so only
- * answers to the peer's own frames (PING, RST_STREAM) can pile up: past this, the peer is
- * flooding without reading and the session ends.
- */
-const MAX_UNSENT = 16 << 20
 
 export class SpdySession extends EventEmitter<SpdySessionEvents> implements StreamOwner {
   readonly streams = new Map<number, SpdyStream>()
@@ -57,6 +57,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
   private readonly maxDataFrame: number
   private readonly updateThreshold: number
   private readonly maxStreams: number
+  private readonly maxUnsent: number
   /** The highest stream ID the peer has opened. */
   private lastPeerStreamId = 0
   private readonly queue: Frame[] = []
@@ -80,6 +81,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
     this.maxDataFrame = options.maxDataFrame ?? 64 * 1024
     this.updateThreshold = options.windowUpdateThreshold ?? 32 * 1024
     this.maxStreams = options.maxStreams ?? 1000
+    this.maxUnsent = options.maxUnsent ?? 16 << 20
     transport.on('data', (chunk: Buffer) => { this.onBytes(chunk) })
     transport.on('end', () => { this.end() })
     transport.on('close', () => { this.end() })
@@ -323,7 +325,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
   private write (frame: Buffer): boolean {
     if (this.ended || !this.transport.writable) return true
     const ok = this.transport.write(frame)
-    if (this.transport.writableLength > MAX_UNSENT) this.end(new Error(`the peer left more than ${MAX_UNSENT} bytes unread`))
+    if (this.transport.writableLength > this.maxUnsent) this.end(new Error(`the peer left more than ${this.maxUnsent} bytes unread`))
     return ok
   }
 

@@ -5,10 +5,11 @@
 // once the peer keeps them, WINDOW_UPDATE for data consumed, the transport paused while a
 // reader is full). Section numbers are those of SPDY Protocol Draft 3.1.
 
+import { once } from 'node:events'
 import type { Server } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FLAG_FIN, GoAwayStatus, RstStatus } from '../../../../src/api/spdy/frames.ts'
-import { SpdySession } from '../../../../src/api/spdy/session.ts'
+import { SpdySession, type SpdySessionOptions } from '../../../../src/api/spdy/session.ts'
 import type { SpdyStream } from '../../../../src/api/spdy/stream.ts'
 import { connectedPair, type SpdyTestClient } from './spdy-client.ts'
 
@@ -17,11 +18,11 @@ afterEach(() => {
   for (const f of cleanup.splice(0)) f()
 })
 
-async function start (): Promise<{ client: SpdyTestClient, session: SpdySession, streams: SpdyStream[], server: Server }> {
+async function start (options: SpdySessionOptions = {}): Promise<{ client: SpdyTestClient, session: SpdySession, streams: SpdyStream[], server: Server }> {
   let session: SpdySession | undefined
   const streams: SpdyStream[] = []
   const { client, server, serverSocket } = await connectedPair((s) => {
-    session = new SpdySession(s)
+    session = new SpdySession(s, options)
     session.on('stream', (st) => { streams.push(st) })
   })
   await serverSocket
@@ -124,6 +125,17 @@ describe('SpdySession', () => {
     await until('the connection to close', () => client.closed)
     expect(session.closed).toBe(true)
   })
+
+  it('ends the session of a peer that floods PINGs without reading the answers', async () => {
+    const { client, session } = await start({ maxUnsent: 256 * 1024 })
+    client.socket.pause()
+    const ping = Buffer.from([0x80, 3, 0, 6, 0, 0, 0, 4, 0, 0, 0, 1])
+    const burst = Buffer.concat(Array.from({ length: 100_000 }, () => ping))
+    for (let i = 0; i < 30 && !session.closed; i++) {
+      if (!client.socket.write(burst)) await Promise.race([once(client.socket, 'drain'), new Promise((resolve) => setTimeout(resolve, 200))])
+    }
+    await until('the session to end', () => session.closed)
+  }, 30_000)
 
   it('sends without waiting on windows a peer never opens (spdystream keeps none), in frames of at most 64 KiB', async () => {
     const { client, streams } = await start()
