@@ -113,8 +113,8 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
     expect(container?.image).toBe('flotilla/busybox:test')
     expect(container?.env).toEqual([{ name: 'MODE', value: 'fast' }])
     expect(smp.metadata?.generation).toBe(2)
-    // Read, change, replace: the controllers write the status meanwhile, so a replace may meet
-    // a 409 Conflict, and users retry it from a fresh read, as client-go's RetryOnConflict does.
+    // Read, change, replace: the controllers rolling out the patched template write the status
+    // meanwhile, so a replace may meet a 409 Conflict; users retry it from a fresh read.
     const scaled = await retryOnConflict(async () => {
       const read = await apps.readNamespacedDeployment({ name: 'web', namespace })
       read.spec = { ...read.spec!, replicas: 3 }
@@ -333,12 +333,15 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
   }, 240_000)
 })
 
+/** Retries `attempt` while it fails with 409 Conflict, for up to 20 s (a rollout rewrites the Deployment's status every ~100 ms for a second or more). */
 async function retryOnConflict<T> (attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
+  const deadline = Date.now() + 20_000
+  for (;;) {
     try {
       return await attempt()
     } catch (err) {
-      if (i >= 5 || statusOf(err).reason !== 'Conflict') throw err
+      if (Date.now() > deadline || statusOf(err).reason !== 'Conflict') throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
 }
