@@ -331,6 +331,58 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
     }
     await c.waitForAgreement('3 healthy voters again', healthyTrio, 60_000)
   }, 240_000)
+
+  test('an informer away while its agent restarted comes back: it relists on 410 Expired (or resumes), reports each change once and adds nothing twice', async () => {
+    const { name: watched } = await follower()
+    const writer = NAMES.find((n) => n !== watched) as string
+    const namespace = 'default'
+    const path = `/api/v1/namespaces/${namespace}/configmaps`
+    const watchKc = kubeConfigOf(c.agent(watched))
+    const core = kubeConfigOf(c.agent(writer)).makeApiClient(CoreV1Api)
+    const names = ['away-same', 'away-changed', 'away-deleted']
+    for (const n of names) await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: n }, data: { v: '1' } } })
+    const inf = new RecordedInformer(watchKc, namespace)
+    await inf.start()
+    try {
+      await waitFor('the informer to hold the away-* objects', () => names.every((n) => inf.cache().has(n)), { timeoutMs: 10_000 })
+      await inf.stop()
+      const resumeFrom = inf.resourceVersion()
+      // A write elsewhere that the agent has applied, so that the replica it saves is newer
+      // than the informer's resourceVersion.
+      await core.createNamespace({ body: { metadata: { name: 'away-marker' } } })
+      await waitFor('the marker on the agent of the informer', async () => await kubeConfigOf(c.agent(watched)).makeApiClient(CoreV1Api).readNamespace({ name: 'away-marker' }), { timeoutMs: 10_000 })
+      await c.kill(watched)
+      await core.patchNamespacedConfigMap({ name: 'away-changed', namespace, body: { data: { v: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+      await core.deleteNamespacedConfigMap({ name: 'away-deleted', namespace })
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'away-new' } } })
+      await c.restart(watched)
+
+      // Which way the informer will come back: the agent's history starts where its replica was saved.
+      const probe = await startWatch(watchKc, path, { resourceVersion: resumeFrom })
+      let expired: boolean
+      try {
+        await waitFor('the first event of a watch from the resourceVersion of the informer', () => probe.events.length > 0, { timeoutMs: 15_000 })
+        expired = probe.events[0]?.type === 'ERROR'
+        if (expired) expect(probe.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } })
+      } finally {
+        probe.abort()
+      }
+
+      const mark = inf.events.length
+      await inf.start()
+      const truth = await serverState(watchKc, namespace)
+      await waitFor('the informer cache to equal the server\'s list', () => sameMap(inf.cache(), truth), { timeoutMs: 20_000, lastSeen: () => ({ cache: [...inf.cache()], truth: [...truth] }) })
+      const after = inf.events.slice(mark)
+      console.log(`[client-node] informer away across the restart of ${watched} came back by ${expired ? 'a relist after 410 Expired' : 'resuming its watch'}; lists ${inf.lists}`)
+      // Either way, what a user relies on: each change once, and no object it already held added again.
+      expect(after.map((e) => `${e.type} ${e.name}`).sort()).toEqual(['add away-new', 'delete away-deleted', 'update away-changed'])
+      expect(inf.lists).toBe(expired ? 2 : 1)
+    } finally {
+      await inf.stop()
+    }
+    await core.deleteNamespace({ name: 'away-marker' })
+    await c.waitForAgreement('3 healthy voters again', healthyTrio, 60_000)
+  }, 240_000)
 })
 
 /** Retries `attempt` while it fails with 409 Conflict, for up to 20 s (a rollout rewrites the Deployment's status every ~100 ms for a second or more). */

@@ -4,7 +4,7 @@
 // ConfigMaps through client-node while recording what each write was acknowledged as.
 
 import { join } from 'node:path'
-import { ApiException, CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, Watch, type Informer, type ObjectCache, type V1ConfigMap, type V1ConfigMapList } from '@kubernetes/client-node'
+import { ApiException, CoreV1Api, KubeConfig, ListWatch, makeInformer, PatchStrategy, setHeaderOptions, Watch, type Informer, type ObjectCache, type V1ConfigMap, type V1ConfigMapList } from '@kubernetes/client-node'
 import type { AgentProcess } from './agent-process.ts'
 
 /** A KubeConfig exactly as a user loads it: from the file the agent wrote into its data dir. */
@@ -63,11 +63,20 @@ export class RecordedInformer {
     })
   }
 
-  async start (): Promise<void> { await this.informer.start() }
+  async start (): Promise<void> {
+    this.stopped = false
+    await this.informer.start()
+  }
 
   async stop (): Promise<void> {
     this.stopped = true
     await this.informer.stop()
+  }
+
+  /** The resourceVersion the informer would watch from next (makeInformer makes a ListWatch). */
+  resourceVersion (): string {
+    if (!(this.informer instanceof ListWatch)) throw new Error('makeInformer did not make a ListWatch')
+    return this.informer.latestResourceVersion()
   }
 
   /** The informer's cache: name → resourceVersion. */
