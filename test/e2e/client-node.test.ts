@@ -6,44 +6,18 @@
 // restart of the very agent the informer talks to.
 
 import { beforeAll, describe, expect, test } from 'vitest'
-import {
-  AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
-  type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Service
-} from '@kubernetes/client-node'
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node'
 import { e2eClusters, voters, waitFor, type ClusterStatus, type TestCluster } from './cluster-harness.ts'
-import { kubeConfigOf, RecordedInformer, serverState, largestInformerLag, longestWriteGap, startConfigMapWriter, startWatch, statusOf, describeWrites, type SeenEvent, type WriteRecord } from './harness/client-node.ts'
+import {
+  configMap, deployment, describeWrites, expectEachWriteOnce, kubeConfigOf, largestInformerLag, longestWriteGap, RecordedInformer, rejection, retryOnConflict,
+  sameMap, serverState, service, startConfigMapWriter, startWatch, statusOf, type SeenEvent
+} from './harness/client-node.ts'
 
 const clusters = e2eClusters()
 const NAMES = ['a', 'b', 'c']
 
 function healthyTrio (s: ClusterStatus): boolean {
   return s.members.length === 3 && voters(s).length === 3 && s.members.every((m) => m.healthy)
-}
-
-/** Rejects with the Status the server answered; fails the test if the call succeeded. */
-async function rejection (call: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
-  return statusOf(await call.then(() => { throw new Error('the call succeeded; an error was expected') }, (err: unknown) => err))
-}
-
-/**
- * Every acknowledged write shows up exactly once among the informer's events (same kind of
- * change, same resourceVersion when the write told it), a write of unknown outcome at most
- * once, and nothing shows up that was never written.
- */
-function expectEachWriteOnce (events: SeenEvent[], writes: WriteRecord[]): void {
-  const key = (type: string, name: string): string => `${type} ${name}`
-  const seen = new Map<string, SeenEvent[]>()
-  for (const e of events) seen.set(key(e.type, e.name), [...seen.get(key(e.type, e.name)) ?? [], e])
-  const attempts = new Map<string, WriteRecord[]>()
-  for (const w of writes) attempts.set(key(w.type, w.name), [...attempts.get(key(w.type, w.name)) ?? [], w])
-  for (const [k, ws] of attempts) {
-    const got = seen.get(k) ?? []
-    const acked = ws.filter((w) => w.acknowledged)
-    expect(got.length, `${k}: events ${JSON.stringify(got)} for writes ${JSON.stringify(ws)}`).toBeGreaterThanOrEqual(acked.length)
-    expect(got.length, `${k}: events ${JSON.stringify(got)} for writes ${JSON.stringify(ws)}`).toBeLessThanOrEqual(ws.length)
-    for (const w of acked) if (w.rv !== undefined) expect(got.map((e) => e.rv), k).toContain(w.rv)
-  }
-  for (const k of seen.keys()) expect(attempts.has(k), `${k} was seen but never written`).toBe(true)
 }
 
 describe('@kubernetes/client-node against a three-agent cluster', () => {
@@ -384,50 +358,3 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
     await c.waitForAgreement('3 healthy voters again', healthyTrio, 60_000)
   }, 240_000)
 })
-
-/** Retries `attempt` while it fails with 409 Conflict, for up to 20 s (a rollout rewrites the Deployment's status every ~100 ms for a second or more). */
-async function retryOnConflict<T> (attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (err) {
-      if (Date.now() > deadline || statusOf(err).reason !== 'Conflict') throw err
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
-function sameMap (a: Map<string, string>, b: Map<string, string>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
-}
-
-function configMap (name: string, data: Record<string, string>): V1ConfigMap {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data }
-}
-
-/** A Deployment as client-node users write one: typed, with selector and template. */
-function deployment (name: string, replicas: number, namespace = 'default'): V1Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace, labels: { app: name } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'flotilla/busybox:test', command: ['sleep', '3600'], ports: [{ containerPort: 80, name: 'http' }] }] }
-      }
-    }
-  }
-}
-
-function service (name: string, namespace = 'default'): V1Service {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] }
-  }
-}

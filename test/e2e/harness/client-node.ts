@@ -1,10 +1,13 @@
 // The official JavaScript client (@kubernetes/client-node) as a user drives it against one
 // agent: its KubeConfig loaded from the kubeconfig file the agent wrote, typed API clients,
-// an informer (ListWatch) whose every callback is recorded, and a writer that keeps changing
-// ConfigMaps through client-node while recording what each write was acknowledged as.
+// an informer (ListWatch) whose every callback is recorded, a writer that keeps changing
+// ConfigMaps through client-node while recording what each write was acknowledged as, the
+// checks the tests make of what an informer saw against what was written, and manifest
+// objects typed as client-node users type them.
 
 import { join } from 'node:path'
-import { ApiException, CoreV1Api, KubeConfig, ListWatch, makeInformer, PatchStrategy, setHeaderOptions, Watch, type Informer, type ObjectCache, type V1ConfigMap, type V1ConfigMapList } from '@kubernetes/client-node'
+import { expect } from 'vitest'
+import { ApiException, CoreV1Api, KubeConfig, ListWatch, makeInformer, PatchStrategy, setHeaderOptions, Watch, type Informer, type ObjectCache, type V1ConfigMap, type V1Deployment, type V1Service, type V1ConfigMapList } from '@kubernetes/client-node'
 import type { AgentProcess } from './agent-process.ts'
 
 /** A KubeConfig exactly as a user loads it: from the file the agent wrote into its data dir. */
@@ -189,4 +192,77 @@ export function largestInformerLag (writes: WriteRecord[], events: SeenEvent[]):
     if (w.acknowledged && at !== undefined) lag = Math.max(lag, at - w.answeredAt)
   }
   return lag
+}
+
+/** Rejects with the Status the server answered; fails the test if the call succeeded. */
+export async function rejection (call: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
+  return statusOf(await call.then(() => { throw new Error('the call succeeded; an error was expected') }, (err: unknown) => err))
+}
+
+/**
+ * Every acknowledged write shows up exactly once among the informer's events (same kind of
+ * change, same resourceVersion when the write told it), a write of unknown outcome at most
+ * once, and nothing shows up that was never written.
+ */
+export function expectEachWriteOnce (events: SeenEvent[], writes: WriteRecord[]): void {
+  const key = (type: string, name: string): string => `${type} ${name}`
+  const seen = new Map<string, SeenEvent[]>()
+  for (const e of events) seen.set(key(e.type, e.name), [...seen.get(key(e.type, e.name)) ?? [], e])
+  const attempts = new Map<string, WriteRecord[]>()
+  for (const w of writes) attempts.set(key(w.type, w.name), [...attempts.get(key(w.type, w.name)) ?? [], w])
+  for (const [k, ws] of attempts) {
+    const got = seen.get(k) ?? []
+    const acked = ws.filter((w) => w.acknowledged)
+    expect(got.length, `${k}: events ${JSON.stringify(got)} for writes ${JSON.stringify(ws)}`).toBeGreaterThanOrEqual(acked.length)
+    expect(got.length, `${k}: events ${JSON.stringify(got)} for writes ${JSON.stringify(ws)}`).toBeLessThanOrEqual(ws.length)
+    for (const w of acked) if (w.rv !== undefined) expect(got.map((e) => e.rv), k).toContain(w.rv)
+  }
+  for (const k of seen.keys()) expect(attempts.has(k), `${k} was seen but never written`).toBe(true)
+}
+
+/** Retries `attempt` while it fails with 409 Conflict, for up to 20 s (a rollout rewrites the Deployment's status every ~100 ms for a second or more). */
+export async function retryOnConflict<T> (attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (err) {
+      if (Date.now() > deadline || statusOf(err).reason !== 'Conflict') throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+export function sameMap (a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
+}
+
+export function configMap (name: string, data: Record<string, string>): V1ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data }
+}
+
+/** A Deployment as client-node users write one: typed, with selector and template. */
+export function deployment (name: string, replicas: number, namespace = 'default'): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'flotilla/busybox:test', command: ['sleep', '3600'], ports: [{ containerPort: 80, name: 'http' }] }] }
+      }
+    }
+  }
+}
+
+export function service (name: string, namespace = 'default'): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] }
+  }
 }
