@@ -48,6 +48,13 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
     expect((await core.listNamespace()).items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['default', namespace]))
     const nsPatched = await core.patchNamespace({ name: namespace, body: { metadata: { labels: { tier: 'test' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
     expect(nsPatched.metadata?.labels).toMatchObject({ team: 'a', tier: 'test' })
+    const nsStrategic = await core.patchNamespace({ name: namespace, body: { metadata: { annotations: { owner: 'client-node' } } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch))
+    expect(nsStrategic.metadata?.annotations).toEqual({ owner: 'client-node' })
+    const nsReplaced = await retryOnConflict(async () => {
+      const current = await core.readNamespace({ name: namespace })
+      return await core.replaceNamespace({ name: namespace, body: { ...current, metadata: { ...current.metadata, labels: { team: 'b' } } } })
+    })
+    expect(nsReplaced.metadata?.labels?.team).toBe('b')
     expect((await rejection(core.createNamespace({ body: { metadata: { name: namespace } } })))).toMatchObject({ code: 409, kind: 'Status', status: 'Failure', reason: 'AlreadyExists' })
 
     // ConfigMaps: create, get, list by label, JSON patch (client-node's default), merge patch,
@@ -96,6 +103,9 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
     })
     expect(scaled.spec?.replicas).toBe(3)
     expect((await apps.readNamespacedDeploymentScale({ name: 'web', namespace })).spec?.replicas).toBe(3)
+    const depMerged = await apps.patchNamespacedDeployment({ name: 'web', namespace, body: { spec: { replicas: 1 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+    expect(depMerged.spec?.replicas).toBe(1)
+    expect((await apps.listNamespacedDeployment({ namespace, labelSelector: 'app=web' })).items.map((d) => d.metadata?.name)).toEqual(['web'])
     expect(await rejection(apps.readNamespacedDeployment({ name: 'nope', namespace }))).toMatchObject({ code: 404, reason: 'NotFound', message: 'deployments.apps "nope" not found' })
     expect((await apps.deleteNamespacedDeployment({ name: 'web', namespace })).status).toBe('Success')
 
@@ -106,6 +116,17 @@ describe('@kubernetes/client-node against a three-agent cluster', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
     expect(svcPatched.spec?.ports?.map((p) => p.port)).toEqual([8080])
     expect(svcPatched.spec?.clusterIP).toBe(svc.spec?.clusterIP)
+    const svcStrategic = await core.patchNamespacedService({ name: 'web', namespace, body: { metadata: { labels: { exposed: 'yes' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch))
+    expect(svcStrategic.metadata?.labels).toEqual({ exposed: 'yes' })
+    expect((await core.readNamespacedService({ name: 'web', namespace })).spec?.ports?.[0]?.port).toBe(8080)
+    expect((await core.listNamespacedService({ namespace })).items.map((i) => i.metadata?.name)).toEqual(['web'])
+    const svcReplaced = await retryOnConflict(async () => {
+      const current = await core.readNamespacedService({ name: 'web', namespace })
+      return await core.replaceNamespacedService({ name: 'web', namespace, body: { ...current, spec: { ...current.spec, selector: { app: 'web', tier: 'front' } } } })
+    })
+    expect(svcReplaced.spec?.selector).toEqual({ app: 'web', tier: 'front' })
+    expect(svcReplaced.spec?.clusterIP).toBe(svc.spec?.clusterIP)
     await core.deleteNamespacedService({ name: 'web', namespace })
     expect((await rejection(core.readNamespacedService({ name: 'web', namespace }))).reason).toBe('NotFound')
 
