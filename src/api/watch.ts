@@ -74,7 +74,11 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
   const table = tableRequest(ctx.req.headers.accept, ctx.url.searchParams.get('includeObject'))
   let columnsSent = false
   const encode = (e: OutEvent): string => {
-    if (table === undefined || e.type === 'ERROR' || e.type === 'BOOKMARK') return JSON.stringify(e) + '\n'
+    if (table === undefined || e.type === 'ERROR') return JSON.stringify(e) + '\n'
+    if (e.type === 'BOOKMARK') {
+      // A Table reader decodes every event's object as a Table: an empty one carrying the resourceVersion.
+      return JSON.stringify({ type: e.type, object: toTable(kind, [], table, nowMs(ctx), e.object.metadata.resourceVersion, false) }) + '\n'
+    }
     const object = toTable(kind, [e.object], table, nowMs(ctx), e.object.metadata.resourceVersion, !columnsSent)
     columnsSent = true
     return JSON.stringify({ type: e.type, object }) + '\n'

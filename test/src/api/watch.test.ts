@@ -116,6 +116,14 @@ describe('watch', () => {
     await plain.body?.cancel()
   })
 
+  it('sends a bookmark to a Table watch as an empty Table carrying the resourceVersion', async () => {
+    const h = await startApi({ watchBookmarkIntervalMs: 100 })
+    const res = await watch(h, `${PODS}?watch=1&resourceVersion=0&allowWatchBookmarks=true`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })
+    await h.call('POST', '/api/v1/namespaces/other/pods', pod('elsewhere'))
+    expect(await readEvents(res, 1)).toEqual([{ type: 'BOOKMARK', object: { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '1' }, columnDefinitions: [], rows: [] } }])
+    await res.body?.cancel()
+  })
+
   it('sendInitialEvents=true: the current objects, a BOOKMARK marking their end, then live events', async () => {
     const h = await startApi()
     await h.call('POST', PODS, pod('a'))
