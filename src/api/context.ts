@@ -23,6 +23,8 @@ export interface RequestContext {
   readonly resourceVersionWaitMs: number
   /** Lifetime of a watch without `timeoutSeconds`. */
   readonly watchTimeoutSeconds: number
+  /** How often a watch with allowWatchBookmarks sends a BOOKMARK (when its resourceVersion moved). */
+  readonly watchBookmarkIntervalMs: number
   /** Registers a running watch so the server can end it on stop(); returns the unregister function. */
   readonly trackWatch: (end: () => void) => () => void
   /** Serves pods/log and pods/exec; absent: those subresources answer 404. */

@@ -1,12 +1,15 @@
 // GET of one object (or its status) and of a list. Reads are linearizable by default: a
 // ReadIndex barrier first, then the local replica answers. `resourceVersion=0` reads the local
-// replica as it is; `resourceVersion=N` waits until it has applied N.
+// replica as it is; `resourceVersion=N` waits until it has applied N (NotOlderThan). A list with
+// `resourceVersionMatch=Exact` is answered only at the replica's current resourceVersion: older
+// states are not kept, so it is 410 Expired as a compacted revision is in Kubernetes.
 
 import type { KObject } from '../store/types.ts'
 import { objectRef, query, readBarrier, resourceId, sendJson, type RequestContext } from './context.ts'
-import { notFound } from './status.ts'
+import { gone, notFound } from './status.ts'
 import { tableRequest, toTable } from './table.ts'
 import { apiVersionOf } from '../objects/registry.ts'
+import { readOptions } from './watch-options.ts'
 
 /** Current time as the backend sees it, for AGE columns. */
 export function nowMs (ctx: RequestContext): number {
@@ -34,7 +37,12 @@ export async function getObject (ctx: RequestContext, name: string): Promise<voi
 
 export async function listObjects (ctx: RequestContext): Promise<void> {
   const { kind, namespace } = ctx.route
-  await readBarrier(ctx, query(ctx, 'resourceVersion'))
+  const read = readOptions(ctx, false)
+  await readBarrier(ctx, read.resourceVersion)
+  if (read.resourceVersionMatch === 'Exact' && String(ctx.backend.reader.appliedIndex) !== read.resourceVersion) {
+    // Only the current state is kept: an older one is as gone as a compacted etcd revision.
+    throw gone(`The resourceVersion for the provided list is too old: this server lists its current state (resourceVersion ${ctx.backend.reader.appliedIndex}), not resourceVersion ${read.resourceVersion ?? ''}`)
+  }
   const list = ctx.backend.reader.list(kind.group, kind.kind, namespace === '' ? undefined : namespace, listOptions(ctx))
   const table = tableRequest(ctx.req.headers.accept, ctx.url.searchParams.get('includeObject'))
   if (table !== undefined) {

@@ -47,6 +47,8 @@ export interface ApiServerOptions {
   resourceVersionWaitMs?: number
   /** Lifetime of a watch that gives no timeoutSeconds; the client then re-watches. Default 1800 s. */
   watchTimeoutSeconds?: number
+  /** How often a watch that allows bookmarks gets a BOOKMARK when its resourceVersion moved. Default 60 s, as Kubernetes. */
+  watchBookmarkIntervalMs?: number
   /** Serve HTTPS with this key and certificate (PEM) too, on the same port as plain HTTP. Default: plain HTTP only. */
   tls?: { key: string | Buffer, cert: string | Buffer }
   /** Non-Kubernetes GET endpoints by exact path (e.g. `/flotilla/v1/cluster/status`), answered with JSON. Authenticated like the rest. */
@@ -90,7 +92,8 @@ export class ApiServer {
       port: options.port ?? 6443,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       resourceVersionWaitMs: options.resourceVersionWaitMs ?? 3_000,
-      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
+      watchBookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000
     }
     this.extensions = options.extensions ?? {}
     this.podIo = options.podIo
@@ -290,6 +293,7 @@ export class ApiServer {
       maxBodyBytes: this.options.maxBodyBytes,
       resourceVersionWaitMs: this.options.resourceVersionWaitMs,
       watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      watchBookmarkIntervalMs: this.options.watchBookmarkIntervalMs,
       trackWatch: this.trackWatch,
       ...(this.podIo !== undefined ? { podIo: this.podIo } : {})
     }

@@ -4,14 +4,22 @@
 // ADDED events, then live events; with resourceVersion=0, the same from the local replica;
 // with resourceVersion=N, the events after N (once the local replica has reached N). When the
 // history no longer reaches N the stream carries one ERROR event with a 410 Status and ends.
+// `sendInitialEvents` (with resourceVersionMatch=NotOlderThan) says explicitly whether the
+// current objects come first; when they do, a BOOKMARK annotated
+// `k8s.io/initial-events-end: "true"` follows them (a streaming list). With
+// allowWatchBookmarks, a BOOKMARK carrying the replica's resourceVersion is sent every
+// bookmark interval in which it moved: every event up to it has been sent, so a client that
+// re-watches from it misses nothing and need not relist.
 // It ends after `timeoutSeconds`, when the client goes, when the server stops, or when the
 // client reads too slowly to keep up (it then re-watches from its last resourceVersion).
 
-import type { WatchEvent } from '../store/types.ts'
-import { parseResourceVersion, query, waitForResourceVersion, type RequestContext } from './context.ts'
+import type { KObject, WatchEvent } from '../store/types.ts'
+import { apiVersionOf } from '../objects/registry.ts'
+import { parseResourceVersion, waitForResourceVersion, query, type RequestContext } from './context.ts'
 import { listOptions, nowMs } from './reads.ts'
 import { toApiError } from './status.ts'
 import { tableRequest, toTable } from './table.ts'
+import { readOptions } from './watch-options.ts'
 
 /** Bytes a watch may have queued for a slow client before it is closed. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024
@@ -19,23 +27,35 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024
 /** setTimeout's ceiling (about 24 days). */
 const MAX_TIMEOUT_SECONDS = 2_000_000
 
-type OutEvent = { type: 'ERROR', object: unknown } | WatchEvent
+/** The annotation on the BOOKMARK that ends the initial events of a streaming list. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end'
+
+type OutEvent = { type: 'ERROR', object: unknown } | { type: 'BOOKMARK', object: KObject } | WatchEvent
 
 export async function watchObjects (ctx: RequestContext): Promise<void> {
   const { kind, namespace } = ctx.route
   const reader = ctx.backend.reader
-  const rv = query(ctx, 'resourceVersion')
+  const read = readOptions(ctx, true)
+  const rv = read.resourceVersion
   const timeoutSeconds = watchTimeout(ctx)
   const opts = listOptions(ctx)
   const ns = namespace === '' ? undefined : namespace
-  const sendInitial = rv === undefined || rv === '' || rv === '0'
-  if (rv === undefined || rv === '') await ctx.backend.linearize(ctx.signal)
+  const sendInitial = read.sendInitialEvents ?? (rv === undefined || rv === '0')
+  if (rv === undefined) await ctx.backend.linearize(ctx.signal)
   else if (rv !== '0') await waitForResourceVersion(ctx, parseResourceVersion(rv))
 
   // From here to writeHead everything is synchronous, so no event can slip between the list
   // and the start of the watch. Events the store replays during watch() are queued.
   const initial = sendInitial ? reader.list(kind.group, kind.kind, ns, opts) : undefined
-  const from = initial !== undefined ? Number(initial.resourceVersion) : parseResourceVersion(rv ?? '0')
+  // Without initial events, a watch from "now" (no resourceVersion, or 0) starts at the
+  // replica's current resourceVersion.
+  const from = initial !== undefined
+    ? Number(initial.resourceVersion)
+    : rv === undefined || rv === '0' ? reader.appliedIndex : parseResourceVersion(rv)
+  const bookmark = (resourceVersion: number, annotations?: Record<string, string>): OutEvent => ({
+    type: 'BOOKMARK',
+    object: { kind: kind.kind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(resourceVersion), ...(annotations !== undefined ? { annotations } : {}) } } as unknown as KObject
+  })
   const queued: OutEvent[] = []
   let emit = (e: OutEvent): void => { queued.push(e) }
   let stopWatch: (() => void) | undefined
@@ -55,6 +75,10 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
   let columnsSent = false
   const encode = (e: OutEvent): string => {
     if (table === undefined || e.type === 'ERROR') return JSON.stringify(e) + '\n'
+    if (e.type === 'BOOKMARK') {
+      // A Table reader decodes every event's object as a Table: an empty one carrying the resourceVersion.
+      return JSON.stringify({ type: e.type, object: toTable(kind, [], table, nowMs(ctx), e.object.metadata.resourceVersion, false) }) + '\n'
+    }
     const object = toTable(kind, [e.object], table, nowMs(ctx), e.object.metadata.resourceVersion, !columnsSent)
     columnsSent = true
     return JSON.stringify({ type: e.type, object }) + '\n'
@@ -63,12 +87,16 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
   await new Promise<void>(resolve => {
     let ended = false
     let timer: NodeJS.Timeout | undefined
+    let bookmarks: NodeJS.Timeout | undefined
+    /** The resourceVersion the client has been told it is up to (by an event or a bookmark). */
+    let sentUpTo = from
     let untrack = (): void => {}
     const end = (): void => {
       if (ended) return
       ended = true
       stopWatch?.()
       if (timer !== undefined) clearTimeout(timer)
+      if (bookmarks !== undefined) clearInterval(bookmarks)
       untrack()
       res.off('close', end)
       if (!res.writableEnded && !res.destroyed) res.end()
@@ -82,6 +110,7 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
       }
       try {
         res.write(encode(e))
+        if (e.type !== 'ERROR') sentUpTo = Math.max(sentUpTo, Number(e.object.metadata.resourceVersion))
       } catch {
         // Never throw into the store's apply loop: a stream that cannot be written ends.
         end()
@@ -99,9 +128,17 @@ export async function watchObjects (ctx: RequestContext): Promise<void> {
       return
     }
     for (const obj of initial?.items ?? []) write({ type: 'ADDED', object: obj })
+    if (initial !== undefined && read.sendInitialEvents === true) write(bookmark(from, { [INITIAL_EVENTS_END]: 'true' }))
     for (const e of queued) write(e)
     emit = write
     timer = setTimeout(end, timeoutSeconds * 1000)
+    if (read.allowWatchBookmarks) {
+      // Between applies every event up to appliedIndex has been delivered to `write`.
+      bookmarks = setInterval(() => {
+        if (reader.appliedIndex > sentUpTo) write(bookmark(reader.appliedIndex))
+      }, ctx.watchBookmarkIntervalMs)
+      bookmarks.unref()
+    }
   })
 }
 

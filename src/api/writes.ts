@@ -4,6 +4,9 @@
 // object marked with its deletionTimestamp; it goes once its finalizers are removed.
 // DeleteOptions.propagationPolicy (body or query) Foreground / Orphan adds the finalizer the
 // garbage collector acts on (foregroundDeletion / orphan); Background, the default, adds none.
+// As Kubernetes answers, an object removed at once is answered with a `Status` of Success
+// naming it (clients such as client-node decode a delete's answer as a V1Status), except for
+// the kinds whose Kubernetes storage returns the deleted object (Pods, Services).
 
 import type { KObject, StoreCommand } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
@@ -128,7 +131,28 @@ export async function deleteObject (ctx: RequestContext, name: string): Promise<
   const cmd: StoreCommand = { op: 'delete', ref: objectRef(ctx.route, name), deletionTimestamp: ctx.backend.now() }
   if (preconditions !== undefined) cmd.preconditions = preconditions
   const result = await ctx.backend.write(cmd, ctx.signal)
-  sendJson(ctx.res, 200, resultObject(result, resourceId(ctx.route, name)))
+  sendJson(ctx.res, 200, deleteAnswer(ctx, resultObject(result, resourceId(ctx.route, name))))
+}
+
+/** Kinds (group/Kind) whose delete answers the deleted object rather than a Status, as their Kubernetes storage does. */
+const RETURNS_DELETED_OBJECT = new Set(['/Pod', '/Service'])
+
+/**
+ * The answer to a delete: the object while it is still there (marked for deletion, waiting for
+ * finalizers or a grace period), else a Success Status with the object's name, group, resource
+ * and uid — or the deleted object itself for the kinds Kubernetes answers that way.
+ */
+function deleteAnswer (ctx: RequestContext, obj: KObject): unknown {
+  const { kind } = ctx.route
+  if (RETURNS_DELETED_OBJECT.has(`${kind.group}/${kind.kind}`)) return obj
+  // The write resolved after local apply: the local replica says whether it is still there.
+  const stored = ctx.backend.reader.get(objectRef(ctx.route, obj.metadata.name))
+  if (stored !== undefined && stored.metadata.uid === obj.metadata.uid) return obj
+  const details: Record<string, string> = { name: obj.metadata.name }
+  if (kind.group !== '') details.group = kind.group
+  details.kind = kind.plural
+  if (obj.metadata.uid !== undefined) details.uid = obj.metadata.uid
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }
 }
 
 /** DELETE on a collection: deletes what a linearizable list with the request's selectors returns. */

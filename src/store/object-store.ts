@@ -117,7 +117,7 @@ export class ObjectStore implements StateMachine, ObjectReader {
     return this.table.size
   }
 
-  /** The oldest resourceVersion a watch can start from (older ones get GoneError). */
+  /** The oldest resourceVersion a watch of any kind can start from; a kind whose own history reaches further back can start earlier (watch-hub.ts). */
   get historyStart (): number {
     return this.hub.historyStart
   }

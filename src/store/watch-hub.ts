@@ -9,7 +9,13 @@
 // matching arrives as ADDED, one that stops matching as DELETED (its previous content, with the
 // new resourceVersion).
 //
-// Invariant: the ring holds every event with index > historyStart, in index order.
+// A watch is Expired (GoneError) only when history of its own kind is gone, as Kubernetes'
+// watch cache is kept per resource: churn of other kinds (Events, Pods) pushing a quiet
+// kind's last event out of the ring does not force that kind's watchers to relist (client-node
+// re-watches from its last event's resourceVersion every 30 s when nothing arrives).
+//
+// Invariants: the ring holds every event with index > historyStart, in index order; and for
+// every kind, every event of that kind with index > max(resetIndex, evicted[kind]).
 
 import { deepFreeze } from './deep.ts'
 import { GoneError } from './errors.ts'
@@ -60,12 +66,17 @@ export class WatchHub {
   private head = 0
   private count = 0
   private readonly watchers = new Map<string, Set<Watcher>>()
-  /** The oldest index a watch may start after. */
+  /** The oldest index a watch of any kind may start after. */
   private start: number
+  /** The index history was last reset to (nothing before it is known, of any kind). */
+  private resetIndex: number
+  /** kindKey → the highest index of an event of that kind pushed out of the ring. */
+  private readonly evicted = new Map<string, number>()
 
   constructor (private readonly capacity: number, startIndex: number, private readonly onError: (err: unknown) => void) {
     this.ring = new Array<RingEvent | undefined>(capacity)
     this.start = startIndex
+    this.resetIndex = startIndex
   }
 
   get historyStart (): number {
@@ -100,11 +111,19 @@ export class WatchHub {
     this.head = 0
     this.count = 0
     this.start = index
+    this.resetIndex = index
+    this.evicted.clear()
+  }
+
+  /** The oldest index a watch of this kind may start after. */
+  historyStartOf (kindKey: string): number {
+    return Math.max(this.resetIndex, this.evicted.get(kindKey) ?? 0)
   }
 
   /** Replay history after `fromIndex` (synchronously, before returning), then go live. Throws GoneError. */
   watch (kindKey: string, namespace: string, fromIndex: number, selectors: CompiledSelectors, onEvent: (e: WatchEvent) => void): () => void {
-    if (fromIndex < this.start) throw new GoneError(fromIndex, this.start)
+    const oldest = this.historyStartOf(kindKey)
+    if (fromIndex < oldest) throw new GoneError(fromIndex, oldest)
     const w: Watcher = { kindKey, namespace, fromIndex, selectors, onEvent, stopped: false }
     for (let i = this.firstAfter(fromIndex); i < this.count && !w.stopped; i++) {
       const e = this.ring[(this.head + i) % this.capacity] as RingEvent
@@ -131,6 +150,7 @@ export class WatchHub {
   private record (e: RingEvent): void {
     if (this.capacity === 0) {
       this.start = Math.max(this.start, e.index)
+      this.evicted.set(e.kindKey, e.index)
       return
     }
     if (this.count < this.capacity) {
@@ -140,6 +160,7 @@ export class WatchHub {
     }
     const evicted = this.ring[this.head] as RingEvent
     this.start = Math.max(this.start, evicted.index)
+    this.evicted.set(evicted.kindKey, evicted.index)
     this.ring[this.head] = e
     this.head = (this.head + 1) % this.capacity
   }

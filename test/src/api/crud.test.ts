@@ -208,6 +208,24 @@ describe('delete', () => {
     expect((await call('DELETE', `${PODS}/a`)).status).toBe(404)
   })
 
+  it('answers a Success Status naming the object for kinds other than Pods, and the object while finalizers hold it', async () => {
+    const { call } = await startApi()
+    const CMS = '/api/v1/namespaces/default/configmaps'
+    const created = (await call('POST', CMS, { metadata: { name: 'cm' } })).body
+    const res = await call('DELETE', `${CMS}/cm`)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'cm', kind: 'configmaps', uid: created.metadata.uid } })
+    expect((await call('GET', `${CMS}/cm`)).status).toBe(404)
+
+    const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments'
+    await call('POST', DEPLOYS, { metadata: { name: 'web' } })
+    expect((await call('DELETE', `${DEPLOYS}/web`)).body).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'web', group: 'apps', kind: 'deployments' } })
+
+    await call('POST', CMS, { metadata: { name: 'held', finalizers: ['example.com/keep'] } })
+    const marked = await call('DELETE', `${CMS}/held`)
+    expect(marked.body).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'held', deletionTimestamp: '2024-01-01T00:00:00Z' } })
+  })
+
   it('honours DeleteOptions preconditions', async () => {
     const { call } = await startApi()
     const created = (await call('POST', PODS, pod('a'))).body

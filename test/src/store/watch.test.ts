@@ -62,6 +62,21 @@ describe('ObjectStore watch', () => {
     }
   })
 
+  it('expires a watch only when history of its own kind is gone, not for other kinds\' churn', async () => {
+    await feed.create(pod('a'))                                                      // 3
+    const quiet = store.appliedIndex
+    for (const name of ['n1', 'n2', 'n3', 'n4', 'n5', 'n6']) await feed.create(namespace(name)) // 4..9; ring of 5 holds 5..9
+    expect(store.historyStart).toBe(4)
+    // No Pod event after 3 was pushed out: a Pod watch from 3 resumes, and misses nothing.
+    const events: WatchEvent[] = []
+    store.watch('', 'Pod', undefined, quiet, {}, (e) => events.push(e))
+    await feed.create(pod('b'))                                                      // 10
+    expect(summary(events)).toEqual([['ADDED', 'b', '10']])
+    // The Pod event at 3 itself is gone by now: from 2 is Expired; Namespaces from before 4 are too.
+    expect(() => store.watch('', 'Pod', undefined, 2, {}, () => {})).toThrow(new GoneError(2, 3))
+    expect(() => store.watch('', 'Namespace', undefined, quiet, {}, () => {})).toThrow(GoneError)
+  })
+
   it('sends objects that start matching as ADDED and ones that stop as DELETED', async () => {
     await feed.create(pod('a', 'default', { labels: { app: 'web' } }))
     const from = store.appliedIndex
