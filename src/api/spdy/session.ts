@@ -7,10 +7,11 @@
 //
 // Flow control: data handed on to a stream's reader is acknowledged with WINDOW_UPDATE frames
 // (per stream and, as 3.1 adds, for the session). Incoming data is bounded by pausing the
-// transport while a stream's reader is full or the streams together hold too much. Outgoing data waits for the transport to drain,
-// and for the peer's windows once the peer shows it keeps them (it sent SETTINGS or a
-// WINDOW_UPDATE): kubectl's SPDY library (spdystream) neither sends WINDOW_UPDATE nor checks
-// windows, so waiting on windows it never opens would stall every transfer after 64 KiB.
+// transport while a stream's reader is full or the streams together hold too much. Outgoing
+// data waits for the transport to drain, and for the peer's windows once the peer shows it
+// keeps them (it sent SETTINGS or a WINDOW_UPDATE): kubectl's SPDY library (spdystream)
+// neither sends WINDOW_UPDATE nor checks windows, so waiting on windows it never opens would
+// stall every transfer after 64 KiB.
 
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
