@@ -7,10 +7,11 @@
 //
 // Flow control: data handed on to a stream's reader is acknowledged with WINDOW_UPDATE frames
 // (per stream and, as 3.1 adds, for the session). Incoming data is bounded by pausing the
-// transport while a stream's reader is full. Outgoing data waits for the transport to drain,
-// and for the peer's windows once the peer shows it keeps them (it sent SETTINGS or a
-// WINDOW_UPDATE): kubectl's SPDY library (spdystream) neither sends WINDOW_UPDATE nor checks
-// windows, so waiting on windows it never opens would stall every transfer after 64 KiB.
+// transport while a stream's reader is full or the streams together hold too much. Outgoing
+// data waits for the transport to drain, and for the peer's windows once the peer shows it
+// keeps them (it sent SETTINGS or a WINDOW_UPDATE): kubectl's SPDY library (spdystream)
+// neither sends WINDOW_UPDATE nor checks windows, so waiting on windows it never opens would
+// stall every transfer after 64 KiB.
 
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
@@ -37,6 +38,8 @@ export interface SpdySessionOptions {
    * flooding without reading and the session ends. Default 16 MiB.
    */
   maxUnsent?: number
+  /** Bytes received and not yet read, over all streams, before the transport pauses. Default 4 MiB. */
+  maxBuffered?: number
 }
 
 export interface SpdySessionEvents {
@@ -58,6 +61,9 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
   private readonly updateThreshold: number
   private readonly maxStreams: number
   private readonly maxUnsent: number
+  private readonly maxBuffered: number
+  /** The streams' unread bytes together were above maxBuffered at the last count. */
+  private overBudget = false
   /** The highest stream ID the peer has opened. */
   private lastPeerStreamId = 0
   private readonly queue: Frame[] = []
@@ -82,6 +88,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
     this.updateThreshold = options.windowUpdateThreshold ?? 32 * 1024
     this.maxStreams = options.maxStreams ?? 1000
     this.maxUnsent = options.maxUnsent ?? 16 << 20
+    this.maxBuffered = options.maxBuffered ?? 4 << 20
     transport.on('data', (chunk: Buffer) => { this.onBytes(chunk) })
     transport.on('end', () => { this.end() })
     transport.on('close', () => { this.end() })
@@ -189,6 +196,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
           stream.unacked += f.data.length
           if (!stream.push(f.data)) this.blocked.add(stream)
           else this.ack(stream)
+          if (this.unread() > this.maxBuffered) this.overBudget = true
         }
         if ((f.flags & FLAG_FIN) !== 0) this.remoteFin(stream)
         return
@@ -248,7 +256,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
 
   /** Pauses the transport while a reader is full or frames pile up behind the inflater. */
   private updateFlow (): void {
-    const stop = this.blocked.size > 0 || this.queue.length > MAX_QUEUED_FRAMES
+    const stop = this.blocked.size > 0 || this.overBudget || this.queue.length > MAX_QUEUED_FRAMES
     if (stop && !this.paused) {
       this.paused = true
       this.transport.pause()
@@ -316,9 +324,25 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
     }
   }
 
+  dataTaken (): void {
+    if (this.overBudget && this.unread() <= this.maxBuffered) {
+      this.overBudget = false
+      this.updateFlow()
+    }
+  }
+
+  /** Bytes received on all streams and not read yet. */
+  private unread (): number {
+    let n = 0
+    for (const s of this.streams.values()) n += s.readableLength
+    return n
+  }
+
   streamClosed (stream: SpdyStream): void {
     if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id)
-    if (this.blocked.delete(stream)) this.updateFlow()
+    this.blocked.delete(stream)
+    if (this.overBudget && this.unread() <= this.maxBuffered) this.overBudget = false
+    this.updateFlow()
     if (this.goingAway && this.streams.size === 0) this.closeTransport()
   }
 

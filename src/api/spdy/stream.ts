@@ -13,6 +13,8 @@ export interface StreamOwner {
   sendData: (stream: SpdyStream, data: Buffer, fin: boolean) => Promise<void>
   sendReset: (stream: SpdyStream, status: number) => void
   readResumed: (stream: SpdyStream) => void
+  /** The stream's reader took buffered data. */
+  dataTaken: () => void
   streamClosed: (stream: SpdyStream) => void
 }
 
@@ -67,6 +69,12 @@ export class SpdyStream extends Duplex {
     this.localFinished = true
     this.remoteFinished = true
     this.destroy()
+  }
+
+  override read (size?: number): any {
+    const chunk: unknown = super.read(size)
+    if (chunk !== null) this.owner.dataTaken()
+    return chunk
   }
 
   override _read (): void {

@@ -181,6 +181,25 @@ describe('SpdySession', () => {
     expect(acked).toBeLessThanOrEqual(80_000)
   })
 
+  it('stops reading the connection while the streams together hold too much unread, and goes on when one is read', async () => {
+    const { client, streams, session } = await start({ maxBuffered: 100_000 })
+    for (const id of [1, 3, 5, 7]) await client.synStream(id, { a: 'b' })
+    await until('4 streams', () => streams.length === 4)
+    // 60 KB each stays under one stream's high-water mark, but not under the session's budget.
+    for (const id of [1, 3, 5, 7]) client.data(id, Buffer.alloc(60_000, 1))
+    client.send({ type: 'ping', id: 1 })
+    await until('two streams to hold data', () => streams.filter((s) => s.readableLength > 0).length >= 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const unread = streams.reduce((n, s) => n + s.readableLength, 0)
+    expect(unread).toBeGreaterThan(100_000)
+    expect(unread).toBeLessThan(240_000)
+    expect(client.received.some((f) => f.type === 'ping')).toBe(false)
+    ;(streams[0] as SpdyStream).resume()
+    ;(streams[1] as SpdyStream).resume()
+    await client.next('the PING after the data', (f) => f.type === 'ping')
+    expect(session.closed).toBe(false)
+  })
+
   it('stops reading the connection while a stream\'s reader is full, and goes on when it reads (backpressure)', async () => {
     let serverSocket: import('node:net').Socket | undefined
     let session: SpdySession | undefined
