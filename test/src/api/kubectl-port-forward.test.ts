@@ -37,6 +37,7 @@ class EchoPodIo implements PodIo {
   constructor (private readonly echoPort: number) {}
   async * logs (): AsyncIterable<string> {}
   async exec (): Promise<never> { throw new PodIoError(400, 'no exec here') }
+  async execStream (): Promise<never> { throw new PodIoError(400, 'no exec here') }
   async portForward (req: PortForwardRequest): Promise<Duplex> {
     this.requests.push(req)
     if (req.port !== ECHO_PORT) throw new PodIoError(503, `connect ECONNREFUSED 10.1.0.7:${req.port}`)

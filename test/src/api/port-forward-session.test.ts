@@ -36,6 +36,7 @@ class LocalPortsPodIo implements PodIo {
   constructor (private readonly ports: Map<number, number>) {}
   async * logs (): AsyncIterable<string> {}
   async exec (): Promise<never> { throw new PodIoError(400, 'no exec here') }
+  async execStream (): Promise<never> { throw new PodIoError(400, 'no exec here') }
   async portForward (req: PortForwardRequest): Promise<Duplex> {
     this.requests.push(req)
     const local = this.ports.get(req.port)

@@ -19,6 +19,7 @@ import { SpdyTestClient } from './spdy/spdy-client.ts'
 const refusing: PodIo = {
   async * logs () {},
   async exec () { throw new PodIoError(400, 'no exec here') },
+  async execStream () { throw new PodIoError(400, 'no exec here') },
   async portForward () { throw new PodIoError(503, 'no pods here') }
 }
 

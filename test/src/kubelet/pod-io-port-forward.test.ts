@@ -32,7 +32,7 @@ describe('LocalPodIo.portForward', () => {
       await once(conn, 'end')
       expect(got).toBe('hi from the pod')
       conn.destroy()
-      await expect(io.portForward({ namespace: 'default', pod: 'pending', port }, signal)).rejects.toMatchObject({ code: 400, message: expect.stringContaining('pod pending is not running') })
+      await expect(io.portForward({ namespace: 'default', pod: 'pending', port }, signal)).rejects.toMatchObject({ code: 400, message: expect.stringContaining('pod is not running') })
       await expect(io.portForward({ namespace: 'default', pod: 'nope', port }, signal)).rejects.toMatchObject({ code: 404 })
       server.close()
       await once(server, 'close')
