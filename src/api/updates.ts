@@ -12,6 +12,8 @@ import { bindToRoute, defaultAndValidate } from './admission.ts'
 import { decodeObject, isPlainObject, mediaType, parseJson, readBody } from './body.ts'
 import { isDryRun, objectRef, resourceId, resultObject, sendJson, type RequestContext } from './context.ts'
 import { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, PATCH_TYPES, parseJsonPatch, STRATEGIC_MERGE_PATCH } from './patch.ts'
+import { applyObject, trackUpdate } from './field-manager.ts'
+import { APPLY_PATCH } from './server-side-apply.ts'
 import { applyStrategicMergePatch } from './strategic-merge.ts'
 import { ApiError, notFound, unsupportedMediaType } from './status.ts'
 
@@ -53,7 +55,7 @@ function setResourceVersion (obj: KObject, rv: string | undefined): void {
  * Conflict goes straight to the client). Returns the committed object (or, on dry run, the
  * object that would have been proposed).
  */
-export async function readModifyWrite (ctx: RequestContext, name: string, mutate: Mutation): Promise<KObject> {
+export async function readModifyWrite (ctx: RequestContext, name: string, mutate: Mutation, options: { trackUpdates?: boolean } = {}): Promise<KObject> {
   const { route, backend } = ctx
   const subresource = route.subresource === 'status' ? 'status' : undefined
   const id = resourceId(route, name)
@@ -69,6 +71,7 @@ export async function readModifyWrite (ctx: RequestContext, name: string, mutate
     const own = rv !== undefined && rv !== '' && rv !== readRv
     if (!own) setResourceVersion(next, readRv)
     defaultAndValidate(next, route.kind)
+    if (options.trackUpdates !== false) trackUpdate(ctx, current, next)
     if (dryRun) return next
     const cmd: StoreCommand = subresource === undefined ? { op: 'update', object: next } : { op: 'update', object: next, subresource }
     const result = await backend.write(cmd, ctx.signal)
@@ -88,6 +91,9 @@ export async function putObject (ctx: RequestContext, name: string): Promise<voi
   // The store keeps uid, creationTimestamp and (for kinds with a status subresource) the stored
   // status, atomically at apply: nothing to read first.
   defaultAndValidate(candidate, ctx.route.kind)
+  // The local copy is enough to carry managedFields over: a stale one at worst records an older owner.
+  const stored = ctx.backend.reader.get(objectRef(ctx.route, name))
+  if (stored !== undefined) trackUpdate(ctx, stored, candidate)
   if (isDryRun(ctx)) {
     sendJson(ctx.res, 200, candidate)
     return
@@ -119,6 +125,10 @@ export function patched (ctx: RequestContext, patch: (doc: unknown) => unknown, 
 }
 
 export async function patchObject (ctx: RequestContext, name: string): Promise<void> {
+  if (ctx.route.subresource === undefined && mediaType(ctx.req.headers['content-type']) === APPLY_PATCH) {
+    await applyObject(ctx, name)
+    return
+  }
   const patch = await readPatch(ctx)
   const isStatus = ctx.route.subresource === 'status'
   const keep = !isStatus && hasStatusSubresource(ctx)

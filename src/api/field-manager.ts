@@ -1,0 +1,97 @@
+// The HTTP side of field management: server-side apply requests (PATCH with
+// application/apply-patch+yaml, `fieldManager` required, `force` optional), and the Update
+// entries other writes through the API leave in metadata.managedFields.
+//
+// Update tracking is done for PUT and PATCH (main resource, /status, /scale) of objects that
+// already carry managedFields — objects created or touched by server-side apply — so that a
+// later apply sees who changed what (`kubectl scale` then `kubectl apply --server-side`
+// conflicts on spec.replicas). Creates through POST and the writes controllers make
+// directly to the store record nothing, to keep those paths as cheap as they are.
+
+import type { KObject } from '../store/types.ts'
+import { apiVersionOf } from '../objects/registry.ts'
+import { bindToRoute, prepareCreate } from './admission.ts'
+import { decodeDocument, isPlainObject, readBody } from './body.ts'
+import { isDryRun, objectRef, query, resourceId, resultObject, sendJson, type RequestContext } from './context.ts'
+import { fieldManagerOf, managedFieldsAfterUpdate } from './managed-fields.ts'
+import { mergeSemanticsFor } from './merge-semantics.ts'
+import { deepEqual } from './object-fields.ts'
+import { ApplyConflictError, applyConflictStatus, serverSideApply } from './server-side-apply.ts'
+import { badRequest } from './status.ts'
+import { readModifyWrite } from './updates.ts'
+
+/** Creates an apply makes when the object appears at the same moment (then it is applied as an update). */
+const CREATE_ATTEMPTS = 3
+
+/**
+ * Records an Update by the request's field manager in `after` (modified in place): only when
+ * `before` has managedFields and the write did not set managedFields itself (a write that
+ * does is taken as it is, as Kubernetes does).
+ */
+export function trackUpdate (ctx: RequestContext, before: KObject, after: KObject): void {
+  const entries = before.metadata.managedFields
+  if (!Array.isArray(entries) || entries.length === 0) return
+  if (after.metadata.managedFields !== undefined && !deepEqual(after.metadata.managedFields, entries)) return
+  const kind = ctx.route.kind
+  // What the write is compared with: a main-resource write keeps the stored status.
+  const compared = kind.subresources.includes('status') && ctx.route.subresource === undefined ? { ...after, status: before.status } : after
+  const input = {
+    before,
+    after: compared,
+    manager: fieldManagerOf(query(ctx, 'fieldManager'), ctx.req.headers['user-agent']),
+    apiVersion: apiVersionOf(kind),
+    now: ctx.backend.now(),
+    semantics: mergeSemanticsFor(kind.kind),
+    ...(ctx.route.subresource !== undefined ? { subresource: ctx.route.subresource } : {})
+  }
+  after.metadata.managedFields = managedFieldsAfterUpdate(input) ?? entries
+}
+
+function parseForce (ctx: RequestContext): boolean {
+  const v = query(ctx, 'force')
+  if (v === undefined || v === '' || v === 'false') return false
+  if (v === 'true') return true
+  throw badRequest(`invalid force value ${JSON.stringify(v)}: use true or false`)
+}
+
+/** PATCH with application/apply-patch+yaml: create the object from the configuration, or apply it to the stored one. */
+export async function applyObject (ctx: RequestContext, name: string): Promise<void> {
+  const manager = query(ctx, 'fieldManager')
+  if (manager === undefined || manager === '') throw badRequest('fieldManager is required for apply requests: pass ?fieldManager=<name>')
+  const force = parseForce(ctx)
+  const doc = decodeDocument(await readBody(ctx.req, ctx.maxBodyBytes), 'application/yaml')
+  if (!isPlainObject(doc)) throw badRequest('an apply configuration must be a YAML or JSON object')
+  const config = bindToRoute(doc, ctx.route)
+  const { kind } = ctx.route
+  const input = {
+    applied: config,
+    manager,
+    force,
+    apiVersion: apiVersionOf(kind),
+    semantics: mergeSemanticsFor(kind.kind),
+    ignoreStatus: kind.subresources.includes('status')
+  }
+  const apply = (live: KObject | undefined): KObject => {
+    try {
+      return serverSideApply({ ...input, live, now: ctx.backend.now() }).object as KObject
+    } catch (err) {
+      throw err instanceof ApplyConflictError ? applyConflictStatus(err) : err
+    }
+  }
+  await ctx.backend.linearize(ctx.signal)
+  for (let attempt = 1; ; attempt++) {
+    if (ctx.backend.reader.get(objectRef(ctx.route, name)) !== undefined || attempt > CREATE_ATTEMPTS) {
+      sendJson(ctx.res, 200, await readModifyWrite(ctx, name, current => apply(current), { trackUpdates: false }))
+      return
+    }
+    const obj = prepareCreate(apply(undefined), kind, { uid: ctx.backend.newUid(), creationTimestamp: ctx.backend.now() })
+    if (isDryRun(ctx)) {
+      sendJson(ctx.res, 201, obj)
+      return
+    }
+    const result = await ctx.backend.write({ op: 'create', object: obj }, ctx.signal)
+    if (!result.ok && result.error.reason === 'AlreadyExists') continue
+    sendJson(ctx.res, 201, resultObject(result, resourceId(ctx.route, name)))
+    return
+  }
+}
