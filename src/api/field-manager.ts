@@ -13,6 +13,7 @@ import { apiVersionOf } from '../objects/registry.ts'
 import { bindToRoute, prepareCreate } from './admission.ts'
 import { decodeDocument, isPlainObject, readBody } from './body.ts'
 import { isDryRun, objectRef, query, resourceId, resultObject, sendJson, type RequestContext } from './context.ts'
+import { checkFields } from './field-validation.ts'
 import { fieldManagerOf, managedFieldsAfterUpdate } from './managed-fields.ts'
 import { mergeSemanticsFor } from './merge-semantics.ts'
 import { deepEqual } from './object-fields.ts'
@@ -22,6 +23,11 @@ import { readModifyWrite } from './updates.ts'
 
 /** Creates an apply makes when the object appears at the same moment (then it is applied as an update). */
 const CREATE_ATTEMPTS = 3
+
+/** The entry time: the server's clock in whole seconds, as Kubernetes writes metav1.Time. */
+function entryTime (ctx: RequestContext): string {
+  return ctx.backend.now().replace(/\.[0-9]+Z$/, 'Z')
+}
 
 /**
  * Records an Update by the request's field manager in `after` (modified in place): only when
@@ -40,7 +46,7 @@ export function trackUpdate (ctx: RequestContext, before: KObject, after: KObjec
     after: compared,
     manager: fieldManagerOf(query(ctx, 'fieldManager'), ctx.req.headers['user-agent']),
     apiVersion: apiVersionOf(kind),
-    now: ctx.backend.now(),
+    now: entryTime(ctx),
     semantics: mergeSemanticsFor(kind.kind),
     ...(ctx.route.subresource !== undefined ? { subresource: ctx.route.subresource } : {})
   }
@@ -61,6 +67,7 @@ export async function applyObject (ctx: RequestContext, name: string): Promise<v
   const force = parseForce(ctx)
   const doc = decodeDocument(await readBody(ctx.req, ctx.maxBodyBytes), 'application/yaml')
   if (!isPlainObject(doc)) throw badRequest('an apply configuration must be a YAML or JSON object')
+  checkFields(ctx, doc)
   const config = bindToRoute(doc, ctx.route)
   const { kind } = ctx.route
   const input = {
@@ -73,7 +80,7 @@ export async function applyObject (ctx: RequestContext, name: string): Promise<v
   }
   const apply = (live: KObject | undefined): KObject => {
     try {
-      return serverSideApply({ ...input, live, now: ctx.backend.now() }).object as KObject
+      return serverSideApply({ ...input, live, now: entryTime(ctx) }).object as KObject
     } catch (err) {
       throw err instanceof ApplyConflictError ? applyConflictStatus(err) : err
     }

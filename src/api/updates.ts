@@ -13,6 +13,7 @@ import { decodeObject, isPlainObject, mediaType, parseJson, readBody } from './b
 import { isDryRun, objectRef, resourceId, resultObject, sendJson, type RequestContext } from './context.ts'
 import { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, PATCH_TYPES, parseJsonPatch, STRATEGIC_MERGE_PATCH } from './patch.ts'
 import { applyObject, trackUpdate } from './field-manager.ts'
+import { checkFields } from './field-validation.ts'
 import { APPLY_PATCH } from './server-side-apply.ts'
 import { applyStrategicMergePatch } from './strategic-merge.ts'
 import { ApiError, notFound, unsupportedMediaType } from './status.ts'
@@ -82,6 +83,7 @@ export async function readModifyWrite (ctx: RequestContext, name: string, mutate
 
 export async function putObject (ctx: RequestContext, name: string): Promise<void> {
   const body = decodeObject(await readBody(ctx.req, ctx.maxBodyBytes), ctx.req.headers['content-type'])
+  checkFields(ctx, body)
   const candidate = bindToRoute(body, ctx.route)
   if (ctx.route.subresource === 'status') {
     // Validated as the whole object it will become: the stored one with the new status.
@@ -113,6 +115,7 @@ export async function readPatch (ctx: RequestContext): Promise<(doc: unknown) =>
     return target => applyJsonPatch(target, ops)
   }
   if (!isPlainObject(doc)) throw new ApiError(400, 'BadRequest', `a ${type === MERGE_PATCH ? 'merge' : 'strategic merge'} patch must be a JSON object`)
+  if (ctx.route.subresource === undefined || ctx.route.subresource === 'status') checkFields(ctx, doc)
   if (type === STRATEGIC_MERGE_PATCH) return target => applyStrategicMergePatch(target, doc)
   return target => applyMergePatch(target, doc)
 }

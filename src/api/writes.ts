@@ -9,6 +9,7 @@ import type { KObject, StoreCommand } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
 import { bindToRoute, prepareCreate } from './admission.ts'
 import { decodeObject, isPlainObject, readBody } from './body.ts'
+import { checkFields } from './field-validation.ts'
 import { isDryRun, objectRef, readBarrier, resourceId, resultObject, sendJson, query, type RequestContext } from './context.ts'
 import { listOptions, readObject } from './reads.ts'
 import { ApiError, badRequest, fromStoreError, qualifiedResource } from './status.ts'
@@ -20,6 +21,7 @@ const DELETE_BATCH = 500
 
 export async function createObject (ctx: RequestContext): Promise<void> {
   const body = decodeObject(await readBody(ctx.req, ctx.maxBodyBytes), ctx.req.headers['content-type'])
+  checkFields(ctx, body)
   const bound = bindToRoute(body, ctx.route)
   refuseInTerminatingNamespace(ctx, bound)
   const generated = (bound.metadata.name === undefined || bound.metadata.name === '') && typeof bound.metadata.generateName === 'string'

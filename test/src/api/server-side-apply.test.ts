@@ -159,6 +159,16 @@ describe('serverSideApply', () => {
     expect(forcedOwners.map(e => e.manager)).toEqual(['kubectl'])
   })
 
+  it('conflicts with the same manager\'s Update entry (kubectl scale, then kubectl apply --server-side)', () => {
+    const first = apply(undefined, deployment(2, [{ name: 'app', image: 'nginx' }]))
+    const scaled = structuredClone(first)
+    spec(scaled).replicas = 4
+    meta(scaled).managedFields = managedFieldsAfterUpdate({ before: first, after: scaled, manager: 'kubectl', apiVersion: 'apps/v1', now: 't2', subresource: 'scale', semantics: deploySem })
+    expect(() => apply(scaled, deployment(3, [{ name: 'app', image: 'nginx' }]))).toThrow('conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas')
+    const forced = apply(scaled, deployment(3, [{ name: 'app', image: 'nginx' }]), { force: true })
+    expect(readManagedFields(meta(forced).managedFields).map(e => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply'])
+  })
+
   it('lists every conflicting field of another applier', () => {
     const first = apply(undefined, deployment(2, [{ name: 'app', image: 'nginx' }]), { manager: 'other' })
     expect(() => apply(first, deployment(3, [{ name: 'app', image: 'nginx:2' }]))).toThrow(
