@@ -47,7 +47,7 @@ export function trackUpdate (ctx: RequestContext, before: KObject, after: KObjec
     manager: fieldManagerOf(query(ctx, 'fieldManager'), ctx.req.headers['user-agent']),
     apiVersion: apiVersionOf(kind),
     now: entryTime(ctx),
-    semantics: mergeSemanticsFor(kind.kind),
+    semantics: mergeSemanticsFor(kind.group, kind.version, kind.kind),
     ...(ctx.route.subresource !== undefined ? { subresource: ctx.route.subresource } : {})
   }
   after.metadata.managedFields = managedFieldsAfterUpdate(input) ?? entries
@@ -75,7 +75,7 @@ export async function applyObject (ctx: RequestContext, name: string): Promise<v
     manager,
     force,
     apiVersion: apiVersionOf(kind),
-    semantics: mergeSemanticsFor(kind.kind),
+    semantics: mergeSemanticsFor(kind.group, kind.version, kind.kind),
     ignoreStatus: kind.subresources.includes('status')
   }
   const apply = (live: KObject | undefined): KObject => {

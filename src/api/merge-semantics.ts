@@ -1,12 +1,17 @@
-// How server-side apply treats each list and map of the kinds Flotilla serves, as the
-// Kubernetes API types declare it (x-kubernetes-list-type / list-map-keys / map-type):
-// - associative lists merge element by element, matched on key fields (containers by name,
-//   container ports by containerPort and protocol);
-// - set lists merge as sets of scalars (finalizers);
-// - atomic lists and maps are owned and replaced as one value (command, args, tolerations,
-//   a Deployment's label selector);
+// How server-side apply treats each list and object of a kind, read from the kind's OpenAPI
+// schema (schemas/), as Kubernetes reads it from its own:
+// - x-kubernetes-list-type map: an associative list, merged element by element on the key
+//   fields of x-kubernetes-list-map-keys (a key field's schema default fills a missing key:
+//   container ports without a protocol are TCP);
+// - x-kubernetes-list-type set: a set of scalars (metadata.finalizers);
+// - x-kubernetes-list-type atomic, and any list the schema does not describe: replaced and
+//   owned as one value;
+// - x-kubernetes-map-type atomic on a field or its type: an object replaced and owned as one
+//   value (label selectors, a Service's selector, owner references);
 // - every other object is granular: each field is owned on its own.
-// Lists not named here are atomic, as an untyped list is in Kubernetes.
+
+import { isPlainObject } from './body.ts'
+import { schemaNameFor, SCHEMAS } from './schemas/index.ts'
 
 /** Field names from the object's root to the value, list elements left out: ['spec', 'template', 'spec', 'containers']. */
 export type SchemaPath = readonly string[]
@@ -18,62 +23,74 @@ export type ListSemantics =
 
 export interface MergeSemantics {
   list: (path: SchemaPath) => ListSemantics
-  /** Whether the object at `path` is owned as a whole. */
+  /** Whether the object at `path` (or each element of the list at `path`) is owned as a whole. */
   atomicObject: (path: SchemaPath) => boolean
 }
 
-const assoc = (keys: readonly string[], defaults: Record<string, unknown> = {}): ListSemantics => ({ type: 'associative', keys, defaults })
+type Schema = Readonly<Record<string, unknown>>
+
+const PREFIX = '#/components/schemas/'
 const ATOMIC: ListSemantics = { type: 'atomic' }
 
-/** Associative lists by field name, wherever they appear. */
-const BY_NAME: Readonly<Record<string, ListSemantics>> = {
-  containers: assoc(['name']),
-  initContainers: assoc(['name']),
-  ephemeralContainers: assoc(['name']),
-  volumes: assoc(['name']),
-  env: assoc(['name']),
-  imagePullSecrets: assoc(['name']),
-  resourceClaims: assoc(['name']),
-  schedulingGates: assoc(['name']),
-  volumeMounts: assoc(['mountPath']),
-  volumeDevices: assoc(['devicePath']),
-  hostAliases: assoc(['ip']),
-  podIPs: assoc(['ip']),
-  hostIPs: assoc(['ip']),
-  topologySpreadConstraints: assoc(['topologyKey', 'whenUnsatisfiable']),
-  conditions: assoc(['type']),
-  ownerReferences: assoc(['uid']),
-  finalizers: { type: 'set' }
+/** The type a field schema refers to ($ref directly or through allOf), or the schema itself. */
+function resolve (s: Schema | undefined): Schema | undefined {
+  if (s === undefined) return undefined
+  const allOf = Array.isArray(s.allOf) ? s.allOf[0] as Schema | undefined : undefined
+  const r = s.$ref ?? allOf?.$ref
+  return typeof r === 'string' ? SCHEMAS[r.slice(PREFIX.length)] : s
 }
 
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers'])
-
-function listFor (kind: string, path: SchemaPath): ListSemantics {
-  const field = path[path.length - 1] ?? ''
-  const parent = path[path.length - 2] ?? ''
-  if (field === 'ports') {
-    if (CONTAINER_LISTS.has(parent)) return assoc(['containerPort', 'protocol'], { protocol: 'TCP' })
-    if (kind === 'Service' && path.length === 2 && parent === 'spec') return assoc(['port', 'protocol'], { protocol: 'TCP' })
-    return ATOMIC
+/** The field schema at `path` under `root`, stepping into list items; undefined where the schema says nothing. */
+function fieldSchemaAt (root: Schema | undefined, path: SchemaPath): Schema | undefined {
+  let cur: Schema | undefined = root
+  for (const name of path) {
+    let t = resolve(cur)
+    if (t?.type === 'array') t = resolve(t.items as Schema | undefined)
+    if (t === undefined) return undefined
+    const props = t.properties as Record<string, Schema> | undefined
+    const next: Schema | undefined = props?.[name] ?? (isPlainObject(t.additionalProperties) ? t.additionalProperties : undefined)
+    if (next === undefined) return undefined
+    cur = next
   }
-  // Node addresses merge by type; an Endpoints subset's addresses are atomic.
-  if (field === 'addresses') return kind === 'Node' ? assoc(['type']) : ATOMIC
-  // A Namespace's spec.finalizers is a plain list in Kubernetes.
-  if (field === 'finalizers' && path[0] === 'spec') return ATOMIC
-  return BY_NAME[field] ?? ATOMIC
+  return cur
 }
 
-/** Label selectors (structType=atomic in Kubernetes) are replaced as a whole. */
-function atomicObjectFor (kind: string, path: SchemaPath): boolean {
-  const field = path[path.length - 1] ?? ''
-  if (field === 'labelSelector' || field === 'namespaceSelector') return true
-  return field === 'selector' && path.length === 2 && path[0] === 'spec' && (kind === 'Deployment' || kind === 'ReplicaSet')
-}
-
-/** The merge semantics of one kind. */
-export function mergeSemanticsFor (kind: string): MergeSemantics {
-  return {
-    list: path => listFor(kind, path),
-    atomicObject: path => atomicObjectFor(kind, path)
+function listOf (s: Schema | undefined): ListSemantics {
+  if (s?.type !== 'array') return ATOMIC
+  const type = s['x-kubernetes-list-type']
+  if (type === 'set') return { type: 'set' }
+  const keys = s['x-kubernetes-list-map-keys']
+  if (type !== 'map' || !Array.isArray(keys)) return ATOMIC
+  const item = resolve(s.items as Schema | undefined)
+  const props = (item?.properties ?? {}) as Record<string, Schema>
+  const defaults: Record<string, unknown> = {}
+  for (const k of keys as string[]) {
+    const d = props[k]?.default
+    if (d !== undefined) defaults[k] = d
   }
+  return { type: 'associative', keys: keys as string[], defaults }
+}
+
+function isAtomicObject (s: Schema | undefined): boolean {
+  if (s === undefined) return false
+  if (s.type === 'array') return resolve(s.items as Schema | undefined)?.['x-kubernetes-map-type'] === 'atomic'
+  return s['x-kubernetes-map-type'] === 'atomic' || resolve(s)?.['x-kubernetes-map-type'] === 'atomic'
+}
+
+const cache = new Map<string, MergeSemantics>()
+
+/** The merge semantics of one kind (every list atomic, every object granular, when no schema is written for it). */
+export function mergeSemanticsFor (group: string, version: string, kind: string): MergeSemantics {
+  const key = `${group}/${version}/${kind}`
+  let sem = cache.get(key)
+  if (sem === undefined) {
+    const name = schemaNameFor(group, version, kind)
+    const root = name === undefined ? undefined : SCHEMAS[name]
+    sem = {
+      list: path => listOf(fieldSchemaAt(root, path)),
+      atomicObject: path => path.length > 0 && isAtomicObject(fieldSchemaAt(root, path))
+    }
+    cache.set(key, sem)
+  }
+  return sem
 }

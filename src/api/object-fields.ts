@@ -59,10 +59,12 @@ export function fieldSetOf (value: JsonMap, sem: MergeSemantics): FieldSet {
     } else if (list.type === 'set') {
       for (const e of v) out.push([...path, valueElement(e)])
     } else {
+      // Elements of an atomic type (owner references, image pull secrets) are owned whole.
+      const whole = sem.atomicObject(schema)
       for (const e of v) {
         const el = [...path, keyElement(elementKey(e, list) as JsonMap)]
         out.push(el)
-        walkObject(e as JsonMap, el, schema)
+        if (!whole) walkObject(e as JsonMap, el, schema)
       }
     }
   }

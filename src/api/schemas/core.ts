@@ -164,7 +164,7 @@ export const CORE_TYPES: Readonly<Record<string, TypeDef>> = {
       name: f('string', 'The port\'s name; required when the service has several ports.'),
       nodePort: f('integer', 'For NodePort and LoadBalancer services: the port every node accepts the traffic on. Allocated when left out.'),
       port: f('integer', 'The port the service exposes.', { required: true }),
-      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS }),
+      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS, default: 'TCP' }),
       targetPort: f('int-or-string', 'The pods\' port: a number or the name of a container port. Defaults to port.')
     }
   },
@@ -218,7 +218,7 @@ export const CORE_TYPES: Readonly<Record<string, TypeDef>> = {
       appProtocol: f('string', 'The application protocol.'),
       name: f('string', 'Matches the name of the service port.'),
       port: f('integer', 'The port number.', { required: true }),
-      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS })
+      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS, default: 'TCP' })
     }
   },
   ObjectReference: {

@@ -22,6 +22,8 @@ export interface FieldDef {
   set?: boolean
   /** For a map: replaced as a whole (x-kubernetes-map-type: atomic). */
   atomic?: boolean
+  /** The value the server fills in when the field is left out. */
+  default?: string | number | boolean
 }
 
 export interface TypeDef {
@@ -98,6 +100,7 @@ export function compileSchemas (groups: readonly TypeGroup[]): Record<string, Re
     else if (type.startsWith('{}')) s = { type: 'object', description: def.description, additionalProperties: valueSchema(type.slice(2)) }
     else s = { description: def.description, allOf: [ref(typeRef(type))] }
     if (def.enum !== undefined) s.enum = [...def.enum]
+    if (def.default !== undefined) s.default = def.default
     if (type.startsWith('[]')) {
       if (def.keys !== undefined) {
         s['x-kubernetes-list-type'] = 'map'

@@ -121,7 +121,7 @@ export const POD_TYPES: Readonly<Record<string, TypeDef>> = {
       hostIP: f('string', 'The node address to bind the host port on.'),
       hostPort: f('integer', 'A port on the node forwarded to the container port.'),
       name: f('string', 'A name for the port (an IANA service name) that services and probes can use.'),
-      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS })
+      protocol: f('string', 'The protocol. Defaults to TCP.', { enum: PROTOCOLS, default: 'TCP' })
     }
   },
   EnvVar: {

@@ -10,7 +10,7 @@ import { mergeSemanticsFor } from '../../../src/api/merge-semantics.ts'
 import { describePath, fieldSetOf } from '../../../src/api/object-fields.ts'
 import { ApplyConflictError, applyConflictStatus, serverSideApply, type ApplyInput } from '../../../src/api/server-side-apply.ts'
 
-const deploySem = mergeSemanticsFor('Deployment')
+const deploySem = mergeSemanticsFor('apps', 'v1', 'Deployment')
 
 function deployment (replicas: number | undefined, containers: Array<Record<string, unknown>>, labels: Record<string, string> = { app: 'web' }): Record<string, unknown> {
   const spec: Record<string, unknown> = {
@@ -71,6 +71,9 @@ describe('field sets', () => {
     expect(FieldSet.fromFieldsV1(set.toFieldsV1()).equals(set)).toBe(true)
     expect(set.toFieldsV1()).toEqual({ 'f:metadata': { 'f:finalizers': { 'v:"a/b"': {} } }, 'f:spec': { 'f:x': { 'f:y': {} } } })
     expect(() => FieldSet.fromFieldsV1({ spec: {} })).toThrow(/not a path element/)
+    // Owner references are an associative list of atomic elements: each element is one leaf.
+    const owned = fieldSetOf({ metadata: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'u1' }] } }, deploySem)
+    expect(owned.toFieldsV1()).toEqual({ 'f:metadata': { 'f:ownerReferences': { 'k:{"uid":"u1"}': {} } } })
   })
 
   it('prints paths as Kubernetes does in conflict messages', () => {
