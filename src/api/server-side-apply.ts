@@ -188,13 +188,16 @@ export function serverSideApply (input: ApplyInput): ApplyResult {
   }
 
   const entries = readManagedFields(isPlainObject(live.metadata) ? live.metadata.managedFields : undefined)
+  const previous = entries.find(e => isApplyEntryOf(e, manager))
+  // Every other entry can conflict, this manager's own Update entries too (`kubectl scale`
+  // records manager "kubectl", operation Update): Kubernetes keys managers by name and operation.
   const conflicts: ApplyConflict[] = []
   const conflicting: FieldPath[] = []
   for (const p of leaves(appliedSet)) {
     const current = valueAt(live, p, sem)
     if (current === undefined || deepEqual(current, valueAt(config, p, sem))) continue
     for (const e of entries) {
-      if (e.manager === manager || !e.fields.has(p)) continue
+      if (e === previous || !e.fields.has(p)) continue
       const c: ApplyConflict = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, path: p }
       if (e.subresource !== undefined) c.subresource = e.subresource
       conflicts.push(c)
@@ -203,8 +206,7 @@ export function serverSideApply (input: ApplyInput): ApplyResult {
   }
   if (conflicts.length > 0 && !input.force) throw new ApplyConflictError(conflicts)
   const taken = FieldSet.of(conflicting)
-  const previous = entries.find(e => isApplyEntryOf(e, manager))
-  const adjust = (e: ManagerFields): ManagerFields => e.manager === manager ? e : { ...e, fields: e.fields.difference(taken) }
+  const adjust = (e: ManagerFields): ManagerFields => ({ ...e, fields: e.fields.difference(taken) })
   // Entries keep their order; a new Apply entry goes last.
   const next = previous === undefined ? [...entries.map(adjust), mine] : entries.map(e => e === previous ? mine : adjust(e))
   const others = next.filter(e => e !== mine)
