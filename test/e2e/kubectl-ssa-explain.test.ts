@@ -122,6 +122,7 @@ test('kubectl apply --server-side, conflicts, --force-conflicts, explain, and th
   expect(svc).toMatch(/FIELD: spec <ServiceSpec>/)
   expect(svc).toMatch(/^\s+ports\s+<\[\]ServicePort>$/m)
   expect(svc).toMatch(/^\s+port\s+<integer> -required-$/m)
+  expect(svc).toMatch(/^\s+targetPort\s+<IntOrString>$/m)
   expect(svc).toMatch(/^\s+type\s+<string>\n\s+enum: ClusterIP, ExternalName, LoadBalancer, NodePort$/m)
   const unknownPath = await run('explain', 'pods.spec.nope')
   expect(unknownPath.code).not.toBe(0)

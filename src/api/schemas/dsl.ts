@@ -4,7 +4,8 @@
 // and map semantics as `x-kubernetes-list-type` / `x-kubernetes-list-map-keys` /
 // `x-kubernetes-map-type`, kinds tagged with `x-kubernetes-group-version-kind`.
 //
-// Field types, as strings:
+// Field types, as strings (IntOrString and Quantity carry a format but no type, so that kubectl
+// explain names them, as it does for Kubernetes):
 //   string | integer | boolean | number    scalars
 //   int-or-string | quantity | time        the shared apimachinery types
 //   object                                 a free-form object (unknown fields kept)
@@ -53,11 +54,11 @@ const SCALARS = new Set(['string', 'integer', 'boolean', 'number'])
 export const SHARED: Readonly<Record<string, { name: string, schema: Record<string, unknown> }>> = {
   'int-or-string': {
     name: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
-    schema: { description: 'A value that holds either a whole number or a string (a port number or a port name, a count or a percentage).', type: 'string', format: 'int-or-string' }
+    schema: { description: 'A value that holds either a whole number or a string (a port number or a port name, a count or a percentage).', format: 'int-or-string' }
   },
   quantity: {
     name: 'io.k8s.apimachinery.pkg.api.resource.Quantity',
-    schema: { description: 'An amount of a resource in Kubernetes\' notation: 100m is a tenth of a CPU, 64Mi is 64 mebibytes, 1 is one unit.', type: 'string' }
+    schema: { description: 'An amount of a resource in Kubernetes\' notation: 100m is a tenth of a CPU, 64Mi is 64 mebibytes, 1 is one unit.', format: 'quantity' }
   },
   time: {
     name: 'io.k8s.apimachinery.pkg.apis.meta.v1.Time',

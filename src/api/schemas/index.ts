@@ -2,6 +2,7 @@
 // the lookups the OpenAPI documents and field validation need.
 
 import { compileSchemas, referencedSchemas } from './dsl.ts'
+import { CONTAINER_TYPES } from './container.ts'
 import { CORE_TYPES } from './core.ts'
 import { META } from './meta.ts'
 import { POD_TYPES } from './pod.ts'
@@ -9,7 +10,7 @@ import { APPS_TYPES, NETWORKING_TYPES } from './workloads.ts'
 
 export const SCHEMAS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = compileSchemas([
   META,
-  { prefix: 'io.k8s.api.core.v1.', types: { ...POD_TYPES, ...CORE_TYPES } },
+  { prefix: 'io.k8s.api.core.v1.', types: { ...POD_TYPES, ...CONTAINER_TYPES, ...CORE_TYPES } },
   { prefix: 'io.k8s.api.apps.v1.', types: APPS_TYPES },
   { prefix: 'io.k8s.api.networking.v1.', types: NETWORKING_TYPES }
 ])
