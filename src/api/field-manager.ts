@@ -69,6 +69,8 @@ export async function applyObject (ctx: RequestContext, name: string): Promise<v
   if (!isPlainObject(doc)) throw badRequest('an apply configuration must be a YAML or JSON object')
   checkFields(ctx, doc)
   const config = bindToRoute(doc, ctx.route)
+  // A resourceVersion in the configuration is a precondition on the stored object.
+  const precondition = typeof config.metadata.resourceVersion === 'string' && config.metadata.resourceVersion !== '' ? config.metadata.resourceVersion : undefined
   const { kind } = ctx.route
   const input = {
     applied: config,
@@ -88,7 +90,12 @@ export async function applyObject (ctx: RequestContext, name: string): Promise<v
   await ctx.backend.linearize(ctx.signal)
   for (let attempt = 1; ; attempt++) {
     if (ctx.backend.reader.get(objectRef(ctx.route, name)) !== undefined || attempt > CREATE_ATTEMPTS) {
-      sendJson(ctx.res, 200, await readModifyWrite(ctx, name, current => apply(current), { trackUpdates: false }))
+      const mutate = (current: KObject): KObject => {
+        const next = apply(current)
+        if (precondition !== undefined) next.metadata.resourceVersion = precondition
+        return next
+      }
+      sendJson(ctx.res, 200, await readModifyWrite(ctx, name, mutate, { trackUpdates: false }))
       return
     }
     const obj = prepareCreate(apply(undefined), kind, { uid: ctx.backend.newUid(), creationTimestamp: ctx.backend.now() })

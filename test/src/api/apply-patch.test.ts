@@ -65,6 +65,17 @@ describe('server-side apply over HTTP', () => {
     expect((await call('PATCH', `${CMS}/cm?fieldManager=m`, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: cm\n', APPLY)).status).toBe(400)
   })
 
+  it('takes a resourceVersion in the configuration as a precondition', async () => {
+    const { call } = await startApi()
+    const created = await call('PATCH', `${CMS}/cm?fieldManager=m`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: "1"\n', APPLY)
+    const rv: string = created.body.metadata.resourceVersion
+    const stale = await call('PATCH', `${CMS}/cm?fieldManager=m`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', resourceVersion: '999' }, data: { a: '2' } }), APPLY)
+    expect(stale.status).toBe(409)
+    const fresh = await call('PATCH', `${CMS}/cm?fieldManager=m`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', resourceVersion: rv }, data: { a: '2' } }), APPLY)
+    expect(fresh.status).toBe(200)
+    expect(fresh.body.data).toEqual({ a: '2' })
+  })
+
   it('dry run answers the object without writing it', async () => {
     const { call, backend } = await startApi()
     const res = await call('PATCH', `${CMS}/cm?fieldManager=m&dryRun=All`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: "1"\n', APPLY)
