@@ -2,11 +2,14 @@
 // application/apply-patch+yaml, `fieldManager` required, `force` optional), and the Update
 // entries other writes through the API leave in metadata.managedFields.
 //
-// Update tracking is done for PUT and PATCH (main resource, /status, /scale) of objects that
+// Update tracking is done for PUT and PATCH (main resource and /scale) of objects that
 // already carry managedFields — objects created or touched by server-side apply — so that a
 // later apply sees who changed what (`kubectl scale` then `kubectl apply --server-side`
 // conflicts on spec.replicas). Creates through POST and the writes controllers make
-// directly to the store record nothing, to keep those paths as cheap as they are.
+// directly to the store record nothing, to keep those paths as cheap as they are; /status
+// writes record nothing because the store takes only the status from them. Server-side apply
+// serves the main resource only (a PATCH of a subresource with this type is a 415).
+// Without ?fieldValidation, or with Ignore, nothing checks unknown fields (Kubernetes' default is Warn).
 
 import type { KObject } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
@@ -37,6 +40,8 @@ function entryTime (ctx: RequestContext): string {
 export function trackUpdate (ctx: RequestContext, before: KObject, after: KObject): void {
   const entries = before.metadata.managedFields
   if (!Array.isArray(entries) || entries.length === 0) return
+  // A /status write changes only the status in the store (metadata included): nothing to record.
+  if (ctx.route.subresource === 'status') return
   if (after.metadata.managedFields !== undefined && !deepEqual(after.metadata.managedFields, entries)) return
   const kind = ctx.route.kind
   // What the write is compared with: a main-resource write keeps the stored status.
