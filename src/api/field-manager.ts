@@ -9,7 +9,6 @@
 // directly to the store record nothing, to keep those paths as cheap as they are; /status
 // writes record nothing because the store takes only the status from them. Server-side apply
 // serves the main resource only (a PATCH of a subresource with this type is a 415).
-// Without ?fieldValidation, or with Ignore, nothing checks unknown fields (Kubernetes' default is Warn).
 
 import type { KObject } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
