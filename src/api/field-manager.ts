@@ -3,12 +3,13 @@
 // entries other writes through the API leave in metadata.managedFields.
 //
 // Update tracking is done for PUT and PATCH (main resource and /scale) of objects that
-// already carry managedFields — objects created or touched by server-side apply — so that a
-// later apply sees who changed what (`kubectl scale` then `kubectl apply --server-side`
-// conflicts on spec.replicas). Creates through POST and the writes controllers make
-// directly to the store record nothing, to keep those paths as cheap as they are; /status
-// writes record nothing because the store takes only the status from them. Server-side apply
-// serves the main resource only (a PATCH of a subresource with this type is a 415).
+// already carry managedFields, so that a later apply sees who changed what (`kubectl scale`
+// then `kubectl apply --server-side` conflicts on spec.replicas). A create through POST
+// records its creator when the request names a fieldManager, as kubectl's requests do. The
+// bulk writers and controllers name none, and controllers write to the store directly: their
+// objects carry no managedFields and those paths cost what they did. /status writes record
+// nothing (the store takes only their status). Server-side apply serves the main resource
+// only (a PATCH of a subresource with this type is a 415).
 
 import type { KObject } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
@@ -55,6 +56,31 @@ export function trackUpdate (ctx: RequestContext, before: KObject, after: KObjec
     ...(ctx.route.subresource !== undefined ? { subresource: ctx.route.subresource } : {})
   }
   after.metadata.managedFields = managedFieldsAfterUpdate(input) ?? entries
+}
+
+/**
+ * Records the creator of a new object (modified in place) as an Update entry owning every
+ * field it set (defaults included), when the request names its field manager (kubectl always
+ * does: kubectl-create, kubectl-client-side-apply, …) and the body carried no managedFields.
+ */
+export function recordCreate (ctx: RequestContext, obj: KObject): void {
+  const manager = query(ctx, 'fieldManager')
+  if (manager === undefined || manager === '') return
+  const given = obj.metadata.managedFields
+  if (Array.isArray(given) && given.length > 0) return
+  const kind = ctx.route.kind
+  const { status: _s, ...withoutStatus } = obj
+  const after = kind.subresources.includes('status') ? withoutStatus : obj
+  const entries = managedFieldsAfterUpdate({
+    before: { metadata: {} },
+    after,
+    manager,
+    apiVersion: apiVersionOf(kind),
+    now: entryTime(ctx),
+    semantics: mergeSemanticsFor(kind.group, kind.version, kind.kind)
+  })
+  if (entries === undefined) delete obj.metadata.managedFields
+  else obj.metadata.managedFields = entries
 }
 
 function parseForce (ctx: RequestContext): boolean {

@@ -65,6 +65,19 @@ describe('server-side apply over HTTP', () => {
     expect((await call('PATCH', `${CMS}/cm?fieldManager=m`, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: cm\n', APPLY)).status).toBe(400)
   })
 
+  it('a create that names its fieldManager records it; a later apply that changes its fields conflicts', async () => {
+    const { call } = await startApi()
+    const created = await call('POST', `${CMS}?fieldManager=kubectl-create`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } })
+    expect(created.body.metadata.managedFields).toEqual([{
+      manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } }
+    }])
+    const apply = await call('PATCH', `${CMS}/cm?fieldManager=kubectl`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: "2"\n', APPLY)
+    expect(apply.status).toBe(409)
+    expect(apply.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.a')
+    // Without a fieldManager nothing is recorded.
+    expect((await call('POST', CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } })).body.metadata.managedFields).toBeUndefined()
+  })
+
   it('takes a resourceVersion in the configuration as a precondition', async () => {
     const { call } = await startApi()
     const created = await call('PATCH', `${CMS}/cm?fieldManager=m`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: "1"\n', APPLY)
