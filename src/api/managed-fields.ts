@@ -99,6 +99,17 @@ export interface UpdateInput {
   semantics: MergeSemantics
 }
 
+/** Maps (labels, data) above `path` that the update created: Kubernetes counts them as set too. */
+function newMaps (before: Record<string, unknown>, path: FieldPath, sem: MergeSemantics): FieldPath[] {
+  const out: FieldPath[] = []
+  for (let len = 1; len < path.length; len++) {
+    const prefix = path.slice(0, len)
+    if (!(prefix[len - 1] ?? '').startsWith('f:') || valueAt(before, prefix, sem) !== undefined) continue
+    if (sem.isMap(prefix.filter(el => el.startsWith('f:')).map(el => el.slice(2)))) out.push(prefix)
+  }
+  return out
+}
+
 /**
  * The paths an update changed: set (or changed) in `after`, or set in `before` and gone.
  * Compared leaf by leaf; an element of an associative list counts when it is new.
@@ -110,7 +121,7 @@ export function changedPaths (before: Record<string, unknown>, after: Record<str
   const paths = afterSet.paths()
   paths.forEach((p, i) => {
     if (!beforeSet.has(p)) {
-      set.push(p)
+      set.push(p, ...newMaps(before, p, sem))
       return
     }
     // A member with members below it (a list element) changes through them.

@@ -25,6 +25,8 @@ export interface MergeSemantics {
   list: (path: SchemaPath) => ListSemantics
   /** Whether the object at `path` (or each element of the list at `path`) is owned as a whole. */
   atomicObject: (path: SchemaPath) => boolean
+  /** Whether the object at `path` is a map of keys to values (labels, data), not a struct of fields. */
+  isMap: (path: SchemaPath) => boolean
 }
 
 type Schema = Readonly<Record<string, unknown>>
@@ -88,7 +90,11 @@ export function mergeSemanticsFor (group: string, version: string, kind: string)
     const root = name === undefined ? undefined : SCHEMAS[name]
     sem = {
       list: path => listOf(fieldSchemaAt(root, path)),
-      atomicObject: path => path.length > 0 && isAtomicObject(fieldSchemaAt(root, path))
+      atomicObject: path => path.length > 0 && isAtomicObject(fieldSchemaAt(root, path)),
+      isMap: path => {
+        const s = resolve(fieldSchemaAt(root, path))
+        return s?.type === 'object' && s.properties === undefined && isPlainObject(s.additionalProperties)
+      }
     }
     cache.set(key, sem)
   }

@@ -69,7 +69,7 @@ describe('server-side apply over HTTP', () => {
     const { call } = await startApi()
     const created = await call('POST', `${CMS}?fieldManager=kubectl-create`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } })
     expect(created.body.metadata.managedFields).toEqual([{
-      manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } }
+      manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} } }
     }])
     const apply = await call('PATCH', `${CMS}/cm?fieldManager=kubectl`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: "2"\n', APPLY)
     expect(apply.status).toBe(409)

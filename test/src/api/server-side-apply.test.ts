@@ -203,6 +203,16 @@ describe('serverSideApply', () => {
 })
 
 describe('managedFieldsAfterUpdate', () => {
+  it('counts the maps an update created as set (".": {}), not the structs', () => {
+    const before = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }
+    const after = deployment(1, [{ name: 'app', image: 'x', resources: { limits: { cpu: '1' } } }])
+    const entries = managedFieldsAfterUpdate({ before, after, manager: 'kubectl-create', apiVersion: 'apps/v1', now: 't', semantics: deploySem }) ?? []
+    const fields = entries[0]?.fieldsV1 as Record<string, any>
+    expect(fields['f:metadata']['f:labels']).toEqual({ '.': {}, 'f:app': {} })
+    expect(Object.keys(fields['f:spec']['f:template'])).toEqual(['f:metadata', 'f:spec'])
+    expect(fields['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"app"}']['f:resources']).toEqual({ 'f:limits': { '.': {}, 'f:cpu': {} } })
+  })
+
   it('gives the writer what it changed and takes it from others; no change, no new entries', () => {
     const first = apply(undefined, deployment(2, [{ name: 'app', image: 'nginx' }]))
     expect(managedFieldsAfterUpdate({ before: first, after: structuredClone(first), manager: 'm', apiVersion: 'apps/v1', now: 't', semantics: deploySem })).toBeUndefined()
