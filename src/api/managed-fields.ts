@@ -7,7 +7,7 @@
 import { isPlainObject } from './body.ts'
 import { FieldSet, type FieldPath } from './field-set.ts'
 import type { MergeSemantics } from './merge-semantics.ts'
-import { deepEqual, fieldSetOf, valueAt } from './object-fields.ts'
+import { deepEqual, fieldSetOf, schemaPathOf, valueAt } from './object-fields.ts'
 
 export type ManagedFieldsOperation = 'Apply' | 'Update'
 
@@ -105,7 +105,7 @@ function newMaps (before: Record<string, unknown>, path: FieldPath, sem: MergeSe
   for (let len = 1; len < path.length; len++) {
     const prefix = path.slice(0, len)
     if (!(prefix[len - 1] ?? '').startsWith('f:') || valueAt(before, prefix, sem) !== undefined) continue
-    if (sem.isMap(prefix.filter(el => el.startsWith('f:')).map(el => el.slice(2)))) out.push(prefix)
+    if (sem.isMap(schemaPathOf(prefix))) out.push(prefix)
   }
   return out
 }

@@ -146,6 +146,11 @@ export function removeAt (obj: JsonMap, path: FieldPath, sem: MergeSemantics): b
   return false
 }
 
+/** The field names along `path` (list elements left out), as merge semantics take them. */
+export function schemaPathOf (path: FieldPath): string[] {
+  return path.filter(el => el.startsWith('f:')).map(el => el.slice(2))
+}
+
 /** A path as Kubernetes prints it: `.spec.replicas`, `.spec.containers[name="web"].image`, `.metadata.finalizers[="x"]`. */
 export function describePath (path: FieldPath): string {
   return path.map(el => {

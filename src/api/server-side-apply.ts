@@ -16,7 +16,7 @@ import { isPlainObject } from './body.ts'
 import { FieldSet, parseElement, type FieldPath } from './field-set.ts'
 import { readManagedFields, withoutSystemPaths, writeManagedFields, type ManagerFields } from './managed-fields.ts'
 import type { MergeSemantics, SchemaPath } from './merge-semantics.ts'
-import { deepEqual, describePath, elementKey, fieldSetOf, listSemanticsOf, removeAt, valueAt } from './object-fields.ts'
+import { deepEqual, describePath, elementKey, fieldSetOf, listSemanticsOf, removeAt, schemaPathOf, valueAt } from './object-fields.ts'
 import { ApiError } from './status.ts'
 
 type JsonMap = Record<string, unknown>
@@ -170,6 +170,13 @@ function isKeyField (path: FieldPath): boolean {
   return p.type === 'k' && Object.hasOwn(p.key, last.slice(2))
 }
 
+/** An empty granular object or merged list: it sets nothing another manager's fields could conflict with. */
+function mergesAway (value: unknown, path: FieldPath, sem: MergeSemantics): boolean {
+  if (!isEmptyValue(value)) return false
+  const schema = schemaPathOf(path)
+  return Array.isArray(value) ? sem.list(schema).type !== 'atomic' : !sem.atomicObject(schema)
+}
+
 function isApplyEntryOf (e: ManagerFields, manager: string): boolean {
   return e.manager === manager && e.operation === 'Apply' && e.subresource === undefined
 }
@@ -195,7 +202,8 @@ export function serverSideApply (input: ApplyInput): ApplyResult {
   const conflicting: FieldPath[] = []
   for (const p of leaves(appliedSet)) {
     const current = valueAt(live, p, sem)
-    if (current === undefined || deepEqual(current, valueAt(config, p, sem))) continue
+    const wanted = valueAt(config, p, sem)
+    if (current === undefined || deepEqual(current, wanted) || mergesAway(wanted, p, sem)) continue
     for (const e of entries) {
       if (e === previous || !e.fields.has(p)) continue
       const c: ApplyConflict = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, path: p }

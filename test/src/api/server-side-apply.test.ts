@@ -179,6 +179,30 @@ describe('serverSideApply', () => {
     )
   })
 
+  it('keeps a field two appliers share until the last of them drops it', () => {
+    const cm = (data?: Record<string, string>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, ...(data === undefined ? {} : { data }) })
+    const a1 = apply(undefined, cm({ shared: 'x', onlyA: '1' }), { manager: 'a' })
+    const b1 = apply(a1, cm({ shared: 'x' }), { manager: 'b' })
+    const a2 = apply(b1, cm(), { manager: 'a' })
+    expect(a2.data).toEqual({ shared: 'x' })
+    // An empty map sets no key: no conflict with the keys others own, and it keeps them.
+    const empty = apply(a2, cm({}), { manager: 'c' })
+    expect(empty.data).toEqual({ shared: 'x' })
+    const b2 = apply(a2, cm(), { manager: 'b' })
+    expect(b2).not.toHaveProperty('data')
+    // Nobody owns anything any more: no entries are left.
+    expect(meta(b2).managedFields).toEqual([])
+  })
+
+  it('merges set lists as sets and removes only the values the manager dropped', () => {
+    const withFinalizers = (f: string[]): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', finalizers: f } })
+    const a = apply(undefined, withFinalizers(['x/a', 'x/shared']), { manager: 'a' })
+    const b = apply(a, withFinalizers(['x/b', 'x/shared']), { manager: 'b' })
+    expect(meta(b).finalizers).toEqual(['x/a', 'x/shared', 'x/b'])
+    const a2 = apply(b, withFinalizers([]), { manager: 'a' })
+    expect(meta(a2).finalizers).toEqual(['x/shared', 'x/b'])
+  })
+
   it('changes nothing (not even the entry time) when the same configuration is applied again', () => {
     const cfg = deployment(2, [{ name: 'app', image: 'nginx' }])
     const first = apply(undefined, cfg)
