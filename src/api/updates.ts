@@ -12,6 +12,9 @@ import { bindToRoute, defaultAndValidate } from './admission.ts'
 import { decodeObject, isPlainObject, mediaType, parseJson, readBody } from './body.ts'
 import { isDryRun, objectRef, resourceId, resultObject, sendJson, type RequestContext } from './context.ts'
 import { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, PATCH_TYPES, parseJsonPatch, STRATEGIC_MERGE_PATCH } from './patch.ts'
+import { applyObject, trackUpdate } from './field-manager.ts'
+import { checkFields } from './field-validation.ts'
+import { APPLY_PATCH } from './server-side-apply.ts'
 import { applyStrategicMergePatch } from './strategic-merge.ts'
 import { ApiError, notFound, unsupportedMediaType } from './status.ts'
 
@@ -53,7 +56,7 @@ function setResourceVersion (obj: KObject, rv: string | undefined): void {
  * Conflict goes straight to the client). Returns the committed object (or, on dry run, the
  * object that would have been proposed).
  */
-export async function readModifyWrite (ctx: RequestContext, name: string, mutate: Mutation): Promise<KObject> {
+export async function readModifyWrite (ctx: RequestContext, name: string, mutate: Mutation, options: { trackUpdates?: boolean } = {}): Promise<KObject> {
   const { route, backend } = ctx
   const subresource = route.subresource === 'status' ? 'status' : undefined
   const id = resourceId(route, name)
@@ -69,6 +72,7 @@ export async function readModifyWrite (ctx: RequestContext, name: string, mutate
     const own = rv !== undefined && rv !== '' && rv !== readRv
     if (!own) setResourceVersion(next, readRv)
     defaultAndValidate(next, route.kind)
+    if (options.trackUpdates !== false) trackUpdate(ctx, current, next)
     if (dryRun) return next
     const cmd: StoreCommand = subresource === undefined ? { op: 'update', object: next } : { op: 'update', object: next, subresource }
     const result = await backend.write(cmd, ctx.signal)
@@ -79,6 +83,7 @@ export async function readModifyWrite (ctx: RequestContext, name: string, mutate
 
 export async function putObject (ctx: RequestContext, name: string): Promise<void> {
   const body = decodeObject(await readBody(ctx.req, ctx.maxBodyBytes), ctx.req.headers['content-type'])
+  checkFields(ctx, body)
   const candidate = bindToRoute(body, ctx.route)
   if (ctx.route.subresource === 'status') {
     // Validated as the whole object it will become: the stored one with the new status.
@@ -88,6 +93,9 @@ export async function putObject (ctx: RequestContext, name: string): Promise<voi
   // The store keeps uid, creationTimestamp and (for kinds with a status subresource) the stored
   // status, atomically at apply: nothing to read first.
   defaultAndValidate(candidate, ctx.route.kind)
+  // The local copy is enough to carry managedFields over: a stale one at worst records an older owner.
+  const stored = ctx.backend.reader.get(objectRef(ctx.route, name))
+  if (stored !== undefined) trackUpdate(ctx, stored, candidate)
   if (isDryRun(ctx)) {
     sendJson(ctx.res, 200, candidate)
     return
@@ -107,6 +115,7 @@ export async function readPatch (ctx: RequestContext): Promise<(doc: unknown) =>
     return target => applyJsonPatch(target, ops)
   }
   if (!isPlainObject(doc)) throw new ApiError(400, 'BadRequest', `a ${type === MERGE_PATCH ? 'merge' : 'strategic merge'} patch must be a JSON object`)
+  if (ctx.route.subresource === undefined || ctx.route.subresource === 'status') checkFields(ctx, doc)
   if (type === STRATEGIC_MERGE_PATCH) return target => applyStrategicMergePatch(target, doc)
   return target => applyMergePatch(target, doc)
 }
@@ -119,6 +128,10 @@ export function patched (ctx: RequestContext, patch: (doc: unknown) => unknown, 
 }
 
 export async function patchObject (ctx: RequestContext, name: string): Promise<void> {
+  if (ctx.route.subresource === undefined && mediaType(ctx.req.headers['content-type']) === APPLY_PATCH) {
+    await applyObject(ctx, name)
+    return
+  }
   const patch = await readPatch(ctx)
   const isStatus = ctx.route.subresource === 'status'
   const keep = !isStatus && hasStatusSubresource(ctx)

@@ -12,6 +12,8 @@ import type { KObject, StoreCommand } from '../store/types.ts'
 import { apiVersionOf } from '../objects/registry.ts'
 import { bindToRoute, prepareCreate } from './admission.ts'
 import { decodeObject, isPlainObject, readBody } from './body.ts'
+import { recordCreate } from './field-manager.ts'
+import { checkFields } from './field-validation.ts'
 import { isDryRun, objectRef, readBarrier, resourceId, resultObject, sendJson, query, type RequestContext } from './context.ts'
 import { listOptions, readObject } from './reads.ts'
 import { ApiError, badRequest, fromStoreError, qualifiedResource } from './status.ts'
@@ -23,6 +25,7 @@ const DELETE_BATCH = 500
 
 export async function createObject (ctx: RequestContext): Promise<void> {
   const body = decodeObject(await readBody(ctx.req, ctx.maxBodyBytes), ctx.req.headers['content-type'])
+  checkFields(ctx, body)
   const bound = bindToRoute(body, ctx.route)
   refuseInTerminatingNamespace(ctx, bound)
   const generated = (bound.metadata.name === undefined || bound.metadata.name === '') && typeof bound.metadata.generateName === 'string'
@@ -30,6 +33,7 @@ export async function createObject (ctx: RequestContext): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // A copy only when a taken generated name may send us round again.
     const obj = prepareCreate(generated ? structuredClone(bound) : bound, ctx.route.kind, { uid: ctx.backend.newUid(), creationTimestamp: ctx.backend.now() })
+    recordCreate(ctx, obj)
     if (dryRun) {
       sendJson(ctx.res, 201, obj)
       return

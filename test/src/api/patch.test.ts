@@ -104,9 +104,9 @@ describe('PATCH through the API', () => {
   it('answers 415 for patch types it does not apply, 404 for a missing object, 422 for an invalid result', async () => {
     const { call } = await startApi()
     await call('POST', PODS, pod('a'))
-    const apply = await call('PATCH', `${PODS}/a`, '{}', { 'Content-Type': 'application/apply-patch+yaml' })
-    expect(apply.status).toBe(415)
-    expect(apply.body.reason).toBe('UnsupportedMediaType')
+    const unknownType = await call('PATCH', `${PODS}/a`, '{}', { 'Content-Type': 'application/xml' })
+    expect(unknownType.status).toBe(415)
+    expect(unknownType.body.reason).toBe('UnsupportedMediaType')
     expect((await call('PATCH', `${PODS}/nope`, '{}', MERGE)).status).toBe(404)
     const invalid = await call('PATCH', `${PODS}/a`, JSON.stringify({ spec: { containers: [{ name: 'c' }] } }), MERGE)
     expect(invalid.status).toBe(422)
