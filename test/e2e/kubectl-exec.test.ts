@@ -141,6 +141,12 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
   // 2. Piped stdin reaches the process, and its EOF closes it.
   const piped = await kubectlInput(kubeconfig, cacheDir, ['exec', '-i', 'web', '-c', 'app', '--', 'sh', '-c', 'cat; echo done'], 'abc\nxyz\n')
   expect(piped).toEqual({ code: 0, stdout: 'abc\nxyz\ndone\n', stderr: '' })
+  // 2 MiB there and back through both agents, intact (backpressure on every hop).
+  const big = Array.from({ length: 32 * 1024 }, (_, i) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`).join('')
+  const echoed = await kubectlInput(kubeconfig, cacheDir, ['exec', '-i', 'web', '-c', 'app', '--', 'cat'], big)
+  expect(echoed.code, echoed.stderr).toBe(0)
+  expect(echoed.stdout.length).toBe(big.length)
+  expect(echoed.stdout === big).toBe(true)
 
   // 3. A shell under a TTY. kubectl sends the terminal's size, and the exec's terminal takes it:
   // busybox ls lays /bin out in columns as wide as the terminal (one line at 200, several at 40).
