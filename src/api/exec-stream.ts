@@ -121,7 +121,11 @@ async function switched (ctx: UpgradeContext, start: (signal: AbortSignal) => Pr
     session.close()
     return
   }
+  // A handshake that ws refuses (a malformed key) never reaches the callback: the session goes with the socket.
+  let accepted = false
+  ctx.socket.once('close', () => { if (!accepted) session.close() })
   wss.handleUpgrade(ctx.req, ctx.socket, ctx.head, (ws) => {
+    accepted = true
     const last = (code: number): Buffer => encodeStatus(command === undefined ? exitStatus(0, []) : exitStatus(code, command))
     serveSession(ws, new ExecSessionStream(session, last))
     ws.once('close', () => { ended.abort() })
