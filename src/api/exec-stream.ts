@@ -98,9 +98,9 @@ export async function execUpgrade (ctx: UpgradeContext): Promise<void> {
 export async function attachUpgrade (ctx: UpgradeContext): Promise<void> {
   await switched(ctx, async (signal) => {
     const req = attachRequest(ctx.url.searchParams, ctx.route.namespace, ctx.name)
-    const attach = ctx.podIo.attach
-    if (attach === undefined) throw badRequest('this server does not serve pods/attach')
-    return { session: await attach(req, signal).catch((err: unknown) => { throw toApi(err) }) }
+    const podIo = ctx.podIo
+    if (podIo.attach === undefined) throw badRequest('this server does not serve pods/attach')
+    return { session: await podIo.attach(req, signal).catch((err: unknown) => { throw toApi(err) }) }
   })
 }
 
