@@ -21,6 +21,9 @@ beforeAll(async () => {
   h = await harness()
   h.kubelet.start()
   await h.create(podObject('one'))
+  await h.create(podObject('done', { restartPolicy: 'Never' }))
+  await h.settle()
+  h.runtime.exitContainer(h.pod('done')?.metadata.uid ?? '', 'app', 0)
   await h.settle()
   api = createApiServer({ backend: h.backend, kinds: KINDS, token: 't', host: '127.0.0.1', port: 0, podIo: new LocalPodIo(h.backend.reader, h.runtime) })
   await api.start()
@@ -115,5 +118,16 @@ describe('exec over WebSocket', () => {
     expect(await refused('one/exec?stdout=true', ['v5.channel.k8s.io'])).toBe(400)
     expect(await refused('one/exec?command=true', ['v5.channel.k8s.io'])).toBe(400)
     expect(await refused('one/exec?command=true&stdout=true', ['v3.channel.k8s.io'])).toBe(400)
+  })
+
+  it('refuses a container that is not running with the kubelet\'s message', async () => {
+    const ws = new WebSocket(`${base}/done/exec?command=true&stdout=true`, ['v5.channel.k8s.io'], { headers: { Authorization: 'Bearer t' } })
+    const answer = await new Promise<{ status: number, body: string }>((resolve) => ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => { body += c.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
+    }))
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body)).toMatchObject({ reason: 'BadRequest', message: 'cannot exec in a container that is not running: done/app' })
   })
 })
