@@ -169,6 +169,19 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
     await attach.stop()
   }
 
+  // A terminal that goes away mid-session (script and kubectl killed) leaves both agents serving.
+  const gone = spawn('script', ['-qec', `${KUBECTL} --kubeconfig ${kubeconfig} --cache-dir ${cacheDir} exec -it web -c app -- sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] })
+  let goneOut = ''
+  gone.stdout.setEncoding('utf8').on('data', (s: string) => { goneOut += s })
+  const goneExit = new Promise<void>((resolve) => gone.once('close', () => { resolve() }))
+  try {
+    await waitFor('the prompt of a shell to abandon', () => /\/ # /.test(goneOut), { timeoutMs: 20_000, intervalMs: 50, lastSeen: () => goneOut })
+  } finally {
+    gone.kill('SIGKILL')
+    await goneExit
+  }
+  expect(await run('exec', 'web', '-c', 'app', '--', 'echo', 'still serving')).toMatchObject({ code: 0, stdout: 'still serving\n' })
+
   // The same through the pod's own agent (no relay).
   const onB = await kubectl(join(c.agent('b').dataDir, 'kubeconfig'), cacheDir, ['exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo local; exit 4'])
   expect(onB).toMatchObject({ code: 4, stdout: 'local\n' })
