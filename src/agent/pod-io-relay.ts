@@ -140,7 +140,7 @@ export class PodIoRelay implements PodIo {
     return session
   }
 
-  attach = async (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> => {
+  async attach (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> {
     const peer = this.peerFor(req.namespace, req.pod)
     if (peer === undefined) {
       if (this.local.attach === undefined) throw new PodIoError(400, 'this node does not serve attach')

@@ -98,9 +98,9 @@ export async function execUpgrade (ctx: UpgradeContext): Promise<void> {
 export async function attachUpgrade (ctx: UpgradeContext): Promise<void> {
   await switched(ctx, async (signal) => {
     const req = attachRequest(ctx.url.searchParams, ctx.route.namespace, ctx.name)
-    const attach = ctx.podIo.attach
-    if (attach === undefined) throw badRequest('this server does not serve pods/attach')
-    return { session: await attach(req, signal).catch((err: unknown) => { throw toApi(err) }) }
+    const podIo = ctx.podIo
+    if (podIo.attach === undefined) throw badRequest('this server does not serve pods/attach')
+    return { session: await podIo.attach(req, signal).catch((err: unknown) => { throw toApi(err) }) }
   })
 }
 
@@ -121,7 +121,11 @@ async function switched (ctx: UpgradeContext, start: (signal: AbortSignal) => Pr
     session.close()
     return
   }
+  // A handshake that ws refuses (a malformed key) never reaches the callback: the session goes with the socket.
+  let accepted = false
+  ctx.socket.once('close', () => { if (!accepted) session.close() })
   wss.handleUpgrade(ctx.req, ctx.socket, ctx.head, (ws) => {
+    accepted = true
     const last = (code: number): Buffer => encodeStatus(command === undefined ? exitStatus(0, []) : exitStatus(code, command))
     serveSession(ws, new ExecSessionStream(session, last))
     ws.once('close', () => { ended.abort() })

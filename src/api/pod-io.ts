@@ -101,7 +101,7 @@ export interface PodIo {
    * Attaches to a running container's main process (`kubectl attach`); its exitCode is the
    * container's once it ended. close() detaches. Optional: without it, attach is refused.
    */
-  attach?: (req: AttachRequest, signal: AbortSignal) => Promise<ExecSession>
+  attach? (req: AttachRequest, signal: AbortSignal): Promise<ExecSession>
 }
 
 /** A logs or exec request that cannot be served; `code` is the HTTP status to answer with. */

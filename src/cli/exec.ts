@@ -1,6 +1,6 @@
 // `flotilla exec POD [-c C] -- COMMAND [ARGS...]`: run a command in a container, through any
 // agent (relayed to the pod's node), print its output and exit with its exit code. Not
-// interactive: no stdin or TTY (Flotilla does not serve the SPDY/WebSocket exec streams).
+// interactive: no stdin or TTY (for those, `kubectl exec -it`, served over WebSocket).
 
 import { CONNECTION_FLAGS, HELP_FLAG, formatHelp, parseArgs, type FlagSpec } from './args.ts'
 import { connect } from './connect.ts'

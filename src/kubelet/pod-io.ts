@@ -89,7 +89,7 @@ export class LocalPodIo implements PodIo {
     return session
   }
 
-  attach = async (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> => {
+  async attach (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> {
     if (!req.stdout && !req.stderr && !req.stdin) throw new PodIoError(400, 'you must specify at least one of stdin, stdout, stderr')
     const run = await this.container(req.namespace, req.pod, req.container, false)
     if (run.state !== 'running') throw new PodIoError(400, `cannot attach to a container that is not running: ${req.pod}/${run.name}`)

@@ -141,6 +141,12 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
   // 2. Piped stdin reaches the process, and its EOF closes it.
   const piped = await kubectlInput(kubeconfig, cacheDir, ['exec', '-i', 'web', '-c', 'app', '--', 'sh', '-c', 'cat; echo done'], 'abc\nxyz\n')
   expect(piped).toEqual({ code: 0, stdout: 'abc\nxyz\ndone\n', stderr: '' })
+  // 2 MiB there and back through both agents, intact (backpressure on every hop).
+  const big = Array.from({ length: 32 * 1024 }, (_, i) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`).join('')
+  const echoed = await kubectlInput(kubeconfig, cacheDir, ['exec', '-i', 'web', '-c', 'app', '--', 'cat'], big)
+  expect(echoed.code, echoed.stderr).toBe(0)
+  expect(echoed.stdout.length).toBe(big.length)
+  expect(echoed.stdout === big).toBe(true)
 
   // 3. A shell under a TTY. kubectl sends the terminal's size, and the exec's terminal takes it:
   // busybox ls lays /bin out in columns as wide as the terminal (one line at 200, several at 40).
@@ -162,6 +168,19 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
   } finally {
     await attach.stop()
   }
+
+  // A terminal that goes away mid-session (script and kubectl killed) leaves both agents serving.
+  const gone = spawn('script', ['-qec', `${KUBECTL} --kubeconfig ${kubeconfig} --cache-dir ${cacheDir} exec -it web -c app -- sh`, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] })
+  let goneOut = ''
+  gone.stdout.setEncoding('utf8').on('data', (s: string) => { goneOut += s })
+  const goneExit = new Promise<void>((resolve) => gone.once('close', () => { resolve() }))
+  try {
+    await waitFor('the prompt of a shell to abandon', () => /\/ # /.test(goneOut), { timeoutMs: 20_000, intervalMs: 50, lastSeen: () => goneOut })
+  } finally {
+    gone.kill('SIGKILL')
+    await goneExit
+  }
+  expect(await run('exec', 'web', '-c', 'app', '--', 'echo', 'still serving')).toMatchObject({ code: 0, stdout: 'still serving\n' })
 
   // The same through the pod's own agent (no relay).
   const onB = await kubectl(join(c.agent('b').dataDir, 'kubeconfig'), cacheDir, ['exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo local; exit 4'])

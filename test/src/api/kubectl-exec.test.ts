@@ -94,6 +94,9 @@ describe.skipIf(!haveKubectl)('kubectl exec over WebSocket', () => {
   it('passes piped stdin to the process and closes it at EOF (-i)', async () => {
     const r = await kubectl(['exec', '-i', 'one', '--', 'cat'], 'line 1\nline 2\n')
     expect(r).toEqual({ code: 0, stdout: 'line 1\nline 2\n', stderr: '' })
+    const big = 'y'.repeat(2 * 1024 * 1024)
+    const back = await kubectl(['exec', '-i', 'one', '--', 'cat'], big)
+    expect(back.stdout === big).toBe(true)
   })
 
   it('answers a missing pod, a missing container choice and a bad container with kubectl\'s messages', async () => {
