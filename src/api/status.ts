@@ -106,6 +106,9 @@ export function invalid (kind: string, group: string, name: string, errors: read
 /** `pods "x" not found`, `deployments.apps "x" already exists`, `Operation cannot be fulfilled on pods "x": …`. */
 const STORE_MESSAGE = /^(?:Operation cannot be fulfilled on )?([a-z0-9-]+)(?:\.([a-z0-9.-]+))? "((?:[^"\\]|\\.)*)"(?: not found$| already exists$|: )/
 
+/** `Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated`. */
+const STORE_INVALID = /^([A-Za-z]+) ("(?:[^"\\]|\\.)*") is invalid: (.+)$/s
+
 /**
  * A StoreError from a committed command. The store words its messages as Kubernetes does and
  * may name another resource than the request did (creating a Pod in a missing Namespace is
@@ -122,6 +125,18 @@ export function fromStoreError (e: StoreError, r: ResourceId): ApiError {
       id.name = m[3] ?? ''
     }
     return new ApiError(e.code, e.reason, e.message, detailsOf(id))
+  }
+  if (e.reason === 'Invalid') {
+    const v = STORE_INVALID.exec(e.message)
+    if (v !== null) {
+      // kubectl prints an Invalid Status's causes, not its message: without them a user sees
+      // only `The Service "web" is invalid` and not why.
+      const rest = v[3] ?? ''
+      const colon = rest.indexOf(': ')
+      const field = colon > 0 && !rest.slice(0, colon).includes(' ') ? rest.slice(0, colon) : ''
+      const cause = { reason: 'FieldValueInvalid', message: field === '' ? rest : rest.slice(colon + 2), field }
+      return new ApiError(422, 'Invalid', e.message, { name: JSON.parse(v[2] ?? '""') as string, kind: v[1] ?? r.plural, causes: [cause] })
+    }
   }
   switch (e.reason) {
     case 'NotFound': return notFound(r)

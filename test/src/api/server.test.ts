@@ -293,6 +293,17 @@ describe('store errors', () => {
     expect(dep).toMatchObject({ code: 409, reason: 'Conflict', details: { name: 'd', group: 'apps', kind: 'deployments' } })
   })
 
+  it('gives an Invalid error the cause kubectl prints (field and why)', () => {
+    const svc = { group: '', plural: 'services', name: 'web' }
+    const message = 'Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    expect(fromStoreError({ code: 422, reason: 'Invalid', message }, svc).toStatus()).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message,
+      details: { name: 'web', kind: 'Service', causes: [{ reason: 'FieldValueInvalid', field: 'spec.ports[0].nodePort', message: 'Invalid value: 30080: provided port is already allocated' }] }
+    })
+  })
+
   it('words other messages for the resource the request named', () => {
     const pre = fromStoreError({ code: 409, reason: 'Conflict', message: 'Precondition failed: UID in precondition: x, UID in object meta: y' }, pods).toStatus()
     expect(pre.message).toBe('Operation cannot be fulfilled on pods "a": Precondition failed: UID in precondition: x, UID in object meta: y')
