@@ -1,6 +1,7 @@
-// `kubectl port-forward` end to end: one real agent with the Docker runtime runs a busybox
-// httpd pod; the real kubectl forwards a local port to the pod's port 80 through the agent's
-// API (the WebSocket tunnel and the plain SPDY upgrade, chosen with
+// `kubectl port-forward` end to end: two real agents with the Docker runtime; agent b runs a
+// busybox httpd pod; the real kubectl, pointed at agent a, forwards a local port to the pod's
+// port 80 (a's API tunnels each connection to b over libp2p), over the WebSocket tunnel and
+// over the plain SPDY upgrade (chosen with
 // KUBECTL_PORT_FORWARD_WEBSOCKETS), and an HTTP GET through the local port gets the page the
 // pod serves. Skipped, with a warning, without kubectl; needs a Docker Engine and the local
 // image flotilla/busybox:test.
@@ -34,22 +35,23 @@ async function httpGet (port: number, path: string): Promise<{ status: number, b
   })
 }
 
-test('kubectl port-forward reaches a busybox httpd pod on Docker, over the WebSocket tunnel and over SPDY', async () => {
+test('kubectl port-forward through agent a reaches a busybox httpd pod on agent b (Docker), over the WebSocket tunnel and over SPDY', async () => {
   if (!existsSync(KUBECTL)) {
     console.warn(`kubectl-port-forward: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }
   const problem = await dockerProblem()
   if (problem !== null) throw new Error(`this test runs a real container and needs a Docker Engine (${problem}): run bash examples/setup-docker.sh`)
-  const c = await clusters.create('kubectl-pf', { runtime: 'docker' })
-  const a = await c.startFirst('a')
-  const kubeconfig = join(a.dataDir, 'kubeconfig')
+  const c = await clusters.create('kubectl-pf', { runtime: 'docker', nodeIps: true })
+  await c.form(['a', 'b'])
+  const kubeconfig = join(c.agent('a').dataDir, 'kubeconfig')
   const api = c.api('a')
   const created = await api.request('POST', '/api/v1/namespaces/default/pods', {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'web' },
     spec: {
+      nodeName: 'b',
       terminationGracePeriodSeconds: 1,
       containers: [{
         name: 'httpd',
