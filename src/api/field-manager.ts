@@ -19,7 +19,7 @@ import { isDryRun, objectRef, query, resourceId, resultObject, sendJson, type Re
 import { checkFields } from './field-validation.ts'
 import { fieldManagerOf, managedFieldsAfterUpdate } from './managed-fields.ts'
 import { mergeSemanticsFor } from './merge-semantics.ts'
-import { deepEqual } from './object-fields.ts'
+import { deepEqual } from '../store/deep.ts'
 import { ApplyConflictError, applyConflictStatus, serverSideApply } from './server-side-apply.ts'
 import { badRequest } from './status.ts'
 import { readModifyWrite } from './updates.ts'

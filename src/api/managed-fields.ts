@@ -7,7 +7,8 @@
 import { isPlainObject } from './body.ts'
 import { FieldSet, type FieldPath } from './field-set.ts'
 import type { MergeSemantics } from './merge-semantics.ts'
-import { deepEqual, fieldSetOf, schemaPathOf, valueAt } from './object-fields.ts'
+import { deepEqual } from '../store/deep.ts'
+import { fieldSetOf, schemaPathOf, valueAt } from './object-fields.ts'
 
 export type ManagedFieldsOperation = 'Apply' | 'Update'
 

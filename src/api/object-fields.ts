@@ -2,6 +2,7 @@
 // an object sets (what an applier owns), the value at a path, the removal of a path, and the
 // path as Kubernetes prints it in conflict messages (`.spec.containers[name="web"].image`).
 
+import { deepEqual } from '../store/deep.ts'
 import { isPlainObject } from './body.ts'
 import { fieldElement, FieldSet, keyElement, parseElement, valueElement, type FieldPath, type PathElement } from './field-set.ts'
 import type { ListSemantics, MergeSemantics, SchemaPath } from './merge-semantics.ts'
@@ -77,15 +78,6 @@ function sameKey (a: JsonMap, b: JsonMap): boolean {
   return ka.length === Object.keys(b).length && ka.every(k => deepEqual(a[k], b[k]))
 }
 
-export function deepEqual (a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]))
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a)
-    return ka.length === Object.keys(b).length && ka.every(k => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-  }
-  return false
-}
 
 /** Where one path element points inside `container`: the index in a list, or the field name. */
 function locate (container: unknown, el: PathElement, schema: string[], sem: MergeSemantics): { list: unknown[], index: number } | { obj: JsonMap, field: string } | undefined {

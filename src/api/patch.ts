@@ -5,6 +5,7 @@
 // Kubernetes answers.
 
 import { ApiError, badRequest } from './status.ts'
+import { deepEqual } from '../store/deep.ts'
 import { isPlainObject } from './body.ts'
 
 export const MERGE_PATCH = 'application/merge-patch+json'
@@ -128,15 +129,6 @@ function replace (doc: unknown, pointer: string, value: unknown): unknown {
   return doc
 }
 
-function deepEqual (a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]))
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a)
-    return ka.length === Object.keys(b).length && ka.every(k => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-  }
-  return false
-}
 
 /** RFC 6902 §4: applies the operations in order to a copy of `doc`; all or nothing. */
 export function applyJsonPatch (doc: unknown, ops: readonly Operation[]): unknown {

@@ -12,11 +12,12 @@
 //   this manager. Equal values are shared, not conflicts.
 // - The manager's Apply entry becomes exactly the fields of the configuration.
 
+import { deepEqual } from '../store/deep.ts'
 import { isPlainObject } from './body.ts'
 import { FieldSet, parseElement, type FieldPath } from './field-set.ts'
 import { readManagedFields, withoutSystemPaths, writeManagedFields, type ManagerFields } from './managed-fields.ts'
 import type { MergeSemantics, SchemaPath } from './merge-semantics.ts'
-import { deepEqual, describePath, elementKey, fieldSetOf, listSemanticsOf, removeAt, schemaPathOf, valueAt } from './object-fields.ts'
+import { describePath, elementKey, fieldSetOf, listSemanticsOf, removeAt, schemaPathOf, valueAt } from './object-fields.ts'
 import { ApiError } from './status.ts'
 
 type JsonMap = Record<string, unknown>
