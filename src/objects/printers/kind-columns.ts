@@ -6,7 +6,7 @@
 
 import { age } from './age.ts'
 import { dataCount, endpointsList, externalIPs, formatSelector, ingressHosts, loadBalancerAddresses, nodeAddress, nodeRoles, nodeStatus, none, servicePorts, specOf, statusOf } from './cell-formats.ts'
-import { podReady, podRestarts, podStatus, type PodShape } from './pod-status.ts'
+import { podReadinessGates, podReady, podRestarts, podStatus, type PodShape } from './pod-status.ts'
 import type { PrintableObject } from './printable.ts'
 
 /** A cell as the Table carries it: integer columns hold numbers. */
@@ -61,7 +61,9 @@ const PRINTERS: Record<string, KindPrinter> = {
       col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.', (o, now) => podRestarts(o, ts => age(ts, now))),
       AGE,
       wide('IP', 'The IP address assigned to the pod.', o => none((o as PodShape).status?.podIP)),
-      wide('Node', 'The name of the node the pod is bound to.', o => none((o as PodShape).spec?.nodeName))
+      wide('Node', 'The name of the node the pod is bound to.', o => none((o as PodShape).spec?.nodeName)),
+      wide('Nominated Node', 'The name of the node where the pod is nominated to run (preemption).', o => none((o as PodShape).status?.nominatedNodeName)),
+      wide('Readiness Gates', 'The readiness gates of the pod: how many of them are True.', podReadinessGates)
     ]
   },
   'apps/Deployment': {

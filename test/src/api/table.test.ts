@@ -46,9 +46,10 @@ describe('Table columns and cells per kind', () => {
     expect(cells('', 'Node', node)).toEqual(['n1', 'Ready,SchedulingDisabled', 'control-plane', '5m', 'v1.32.0-flotilla', '10.0.0.5', '<none>', 'Debian 12', '6.1.0', 'fake://1'])
   })
 
-  it('Pod: Ready, Status, Restarts, Age; wide IP, Node', () => {
+  it('Pod: Ready, Status, Restarts, Age; wide IP, Node, Nominated Node, Readiness Gates', () => {
     expect(columns('', 'Pod')).toEqual([
-      ['Name', 'string', 0], ['Ready', 'string', 0], ['Status', 'string', 0], ['Restarts', 'string', 0], ['Age', 'string', 0], ['IP', 'string', 1], ['Node', 'string', 1]
+      ['Name', 'string', 0], ['Ready', 'string', 0], ['Status', 'string', 0], ['Restarts', 'string', 0], ['Age', 'string', 0], ['IP', 'string', 1], ['Node', 'string', 1],
+      ['Nominated Node', 'string', 1], ['Readiness Gates', 'string', 1]
     ])
     const pod = obj('v1', 'Pod', 'web-1', {
       spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }] },
@@ -61,7 +62,7 @@ describe('Table columns and cells per kind', () => {
         ]
       }
     })
-    expect(cells('', 'Pod', pod)).toEqual(['web-1', '1/2', 'ContainerCreating', '2 (2m ago)', '5m', '10.1.0.4', 'n1'])
+    expect(cells('', 'Pod', pod)).toEqual(['web-1', '1/2', 'ContainerCreating', '2 (2m ago)', '5m', '10.1.0.4', 'n1', '<none>', '<none>'])
   })
 
   it('ConfigMap: Data counts data and binaryData as an integer cell', () => {
