@@ -2,6 +2,7 @@
 // object, or an object's subresource. Anything else is 405 MethodNotAllowed.
 
 import { query, type RequestContext } from './context.ts'
+import { evictPod } from './eviction.ts'
 import { podExec, podLog } from './pod-io.ts'
 import { getObject, listObjects } from './reads.ts'
 import { getScale, patchScale, putScale } from './scale.ts'
@@ -52,6 +53,9 @@ export async function handleResource (ctx: RequestContext): Promise<void> {
       throw methodNotAllowed()
     case 'exec':
       return await podExec(ctx, name)
+    case 'eviction':
+      if (method === 'POST') return await evictPod(ctx, name)
+      throw methodNotAllowed()
     default:
       throw new ApiError(404, 'NotFound', `the server does not serve the ${route.subresource} subresource of ${route.kind.plural}`, {})
   }
