@@ -36,7 +36,7 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(statusWrites).toHaveLength(1)
     // The kubelet's Events go out together within 100 ms, as the Kubernetes kubelet records them.
     await h.advance(100)
-    const events = h.backend.reader.list('', 'Event', 'default').items
+    const events = h.backend.reader.list('', 'Event', 'default').items.filter((e) => (e.involvedObject as { kind?: string }).kind === 'Pod')
     expect(events.map((e) => [e.reason, e.message, (e.source as { host?: string }).host]).sort()).toEqual([['Created', 'Created container app', 'n1'], ['Pulled', 'Container image "busybox:1" already present on machine', 'n1'], ['Started', 'Started container app', 'n1']])
     // Nothing changes: nothing more is written.
     const before = h.backend.writes.length
