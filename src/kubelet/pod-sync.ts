@@ -203,7 +203,10 @@ export class PodSync {
       // The failure itself shows for a second (ErrImagePull), then the wait (ImagePullBackOff).
       const fresh = this.d.now() - pulling.at < 1000
       waiting.set(c.name, fresh ? { reason: 'ErrImagePull', message: pulling.message } : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${pulling.message}` })
-      if (!fresh) this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
+      if (!fresh) {
+        this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
+        this.d.event?.(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff')
+      }
       this.d.requeue(id.uid, fresh ? 1000 : pulling.until - this.d.now())
       return
     }

@@ -252,6 +252,7 @@ describe('Kubelet with the FakeRuntime', () => {
     // The fake runtime has every image it can pull: the start that follows finds it present.
     expect(events).toContain('Normal Pulled: Container image "nope:1" already present on machine')
     expect(events).toContain('Normal BackOff: Back-off pulling image "nope:1"')
+    expect(events).toContain('Warning Failed: Error: ImagePullBackOff')
     expect(events).toContain('Normal Started: Started container app')
   })
 
