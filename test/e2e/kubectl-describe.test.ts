@@ -144,7 +144,7 @@ describe('the Kubernetes documentation\'s examples, applied and described on a 3
     })
     const seen = events(described)
     expect(seen).toContainEqual(['Normal', 'Pulling', 'kubelet', 'Pulling image "flotilla/not-here:1"'])
-    expect(seen.find((e) => e[1] === 'Failed' && e[3].startsWith('Failed to pull image "flotilla/not-here:1": '))).toBeDefined()
+    expect(seen.find((e) => e[1] === 'Failed' && (e[3] ?? '').startsWith('Failed to pull image "flotilla/not-here:1": '))).toBeDefined()
     expect(seen).toContainEqual(['Warning', 'Failed', 'kubelet', 'Error: ErrImagePull'])
     expect(seen).toContainEqual(['Normal', 'BackOff', 'kubelet', 'Back-off pulling image "flotilla/not-here:1"'])
     expect(await ok(k, ['get', 'pod', 'nopull'])).toMatch(/^nopull\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s+0\s/m)
