@@ -3,6 +3,7 @@
 
 import { query, type RequestContext } from './context.ts'
 import { evictPod } from './eviction.ts'
+import { checkFieldSelector } from './field-labels.ts'
 import { podExec, podLog } from './pod-io.ts'
 import { getObject, listObjects } from './reads.ts'
 import { getScale, patchScale, putScale } from './scale.ts'
@@ -22,6 +23,7 @@ export async function handleResource (ctx: RequestContext): Promise<void> {
   const { route } = ctx
   const acrossNamespaces = route.kind.namespaced && route.namespace === ''
   if (route.watch && !read) throw methodNotAllowed()
+  if (route.subresource === undefined && (route.name === undefined || isWatch(ctx))) checkFieldSelector(route.kind, query(ctx, 'fieldSelector'))
 
   if (route.name === undefined) {
     if (read) return await (isWatch(ctx) ? watchObjects(ctx) : listObjects(ctx))

@@ -132,6 +132,10 @@ spec:
     expect(await ok(k, ['get', 'pods', '--field-selector', `spec.nodeName=${node}`, '-o', 'name'])).toContain('pod/p-front\n')
     expect(await ok(k, ['get', 'pods', '--field-selector', `spec.nodeName=${node},metadata.name!=p-front`, '-o', 'name'])).not.toContain('p-front')
 
+    // A field Kubernetes does not let pods be selected by: refused, as kube-apiserver does.
+    expectError(await k(['get', 'pods', '--field-selector', 'spec.bogus=1']),
+      'Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "spec.bogus=1": field label not supported: spec.bogus\n')
+
     const labelled = await ok(k, ['get', 'pods', '--show-labels'])
     expect(labelled.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+LABELS$/)
     expect(labelled).toMatch(/^p-front\s+1\/1\s+Running\s+0\s+\S+\s+tier=front$/m)
