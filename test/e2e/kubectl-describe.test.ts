@@ -132,7 +132,8 @@ describe('the Kubernetes documentation\'s examples, applied and described on a 3
     expect(described).toMatch(/^\s+Ready\s+True\s+.*KubeletReady\s+kubelet is posting ready status$/m)
     expect(described).toMatch(new RegExp(`^\\s+default\\s+${podName}\\s`, 'm'))
     const nodeEvents = events(described).map((e) => e[1])
-    for (const reason of ['Starting', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady']) expect(nodeEvents).toContain(reason)
+    for (const reason of ['Starting', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady', 'RegisteredNode']) expect(nodeEvents).toContain(reason)
+    expect(events(described)).toContainEqual(['Normal', 'RegisteredNode', 'node-controller', `Node ${node} event: Registered Node ${node} in Controller`])
   }, 180_000)
 
   it('an image no registry has: Pulling, then Failed with the engine\'s error, ErrImagePull and ImagePullBackOff', async () => {
