@@ -26,7 +26,7 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(pod?.status?.podIP).toMatch(/^10\.88\./)
     expect(pod?.status?.hostIP).toBe('192.0.2.10')
     expect(pod?.status?.startTime).toBeDefined()
-    expect(pod?.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'])
+    expect(pod?.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'])
     const cs = pod?.status?.containerStatuses?.[0]
     expect(cs).toMatchObject({ name: 'app', image: 'busybox:1', ready: true, started: true, restartCount: 0 })
     expect(cs?.containerID).toMatch(/^docker:\/\//)
@@ -47,7 +47,7 @@ describe('Kubelet with the FakeRuntime', () => {
     marked.status?.conditions?.push({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' })
     await h.backend.write({ op: 'update', subresource: 'status', object: marked })
     await h.settle()
-    expect(h.pod('web')?.status?.conditions?.map((c) => c.type)).toEqual(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget'])
+    expect(h.pod('web')?.status?.conditions?.map((c) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget'])
   })
 
   it('starts a pod once the scheduler binds it here, and batches the status writes of pods synced together', async () => {
