@@ -117,6 +117,7 @@ describe('the Kubernetes documentation\'s examples, applied and described on a 3
     expect(pod).toMatch(/^Status:\s+Running$/m)
     expect(pod).toMatch(/^\s+Port:\s+80\/TCP$/m)
     expect(pod).toMatch(/^\s+Ready:\s+True$/m)
+    expect(pod).toMatch(/^Conditions:\n\s+Type\s+Status\n\s+PodReadyToStartContainers\s+True\s*\n\s+Initialized\s+True\s*\n\s+Ready\s+True\s*\n\s+ContainersReady\s+True\s*\n\s+PodScheduled\s+True\s*\n/m)
     const node = /^Node:\s+([abc])\/127\.0\.0\.\d+$/m.exec(pod)?.[1] ?? ''
     expect(['a', 'b', 'c']).toContain(node)
     // The kubelet's Events in the order they happened, after the scheduler's.
