@@ -91,6 +91,11 @@ export function defaultAndValidate (obj: KObject, kind: KindInfo): void {
     }
   }
   if (errs.length > 0) throw invalid(kind.kind, kind.group, typeof obj.metadata.name === 'string' ? obj.metadata.name : '', errs)
+  // An empty map is no map, as Kubernetes stores metadata (`kubectl label x k-` leaves no `labels: {}`).
+  for (const field of ['labels', 'annotations'] as const) {
+    const v = obj.metadata[field]
+    if (v !== undefined && Object.keys(v).length === 0) delete obj.metadata[field]
+  }
 }
 
 export interface ServerFields {

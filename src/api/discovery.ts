@@ -55,6 +55,13 @@ function subresourceEntry (k: KindInfo, sub: string): Record<string, unknown> {
   const entry: Record<string, unknown> = { name: `${k.plural}/${sub}`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: SUBRESOURCE_VERBS }
   if (sub === 'log') entry.verbs = ['get']
   if (sub === 'exec' || sub === 'attach' || sub === 'portforward') entry.verbs = ['create', 'get']
+  if (sub === 'eviction') {
+    // kubectl drain evicts (instead of deleting) only when discovery names Eviction's group and version.
+    entry.verbs = ['create']
+    entry.group = 'policy'
+    entry.version = 'v1'
+    entry.kind = 'Eviction'
+  }
   if (sub === 'scale') {
     entry.group = 'autoscaling'
     entry.version = 'v1'

@@ -2,6 +2,8 @@
 // object, or an object's subresource. Anything else is 405 MethodNotAllowed.
 
 import { query, type RequestContext } from './context.ts'
+import { evictPod } from './eviction.ts'
+import { checkFieldSelector } from './field-labels.ts'
 import { podExec, podLog } from './pod-io.ts'
 import { getObject, listObjects } from './reads.ts'
 import { getScale, patchScale, putScale } from './scale.ts'
@@ -21,6 +23,7 @@ export async function handleResource (ctx: RequestContext): Promise<void> {
   const { route } = ctx
   const acrossNamespaces = route.kind.namespaced && route.namespace === ''
   if (route.watch && !read) throw methodNotAllowed()
+  if (route.subresource === undefined && (route.name === undefined || isWatch(ctx))) checkFieldSelector(route.kind, query(ctx, 'fieldSelector'))
 
   if (route.name === undefined) {
     if (read) return await (isWatch(ctx) ? watchObjects(ctx) : listObjects(ctx))
@@ -52,6 +55,9 @@ export async function handleResource (ctx: RequestContext): Promise<void> {
       throw methodNotAllowed()
     case 'exec':
       return await podExec(ctx, name)
+    case 'eviction':
+      if (method === 'POST') return await evictPod(ctx, name)
+      throw methodNotAllowed()
     default:
       throw new ApiError(404, 'NotFound', `the server does not serve the ${route.subresource} subresource of ${route.kind.plural}`, {})
   }

@@ -45,7 +45,7 @@ export interface TableColumnDefinition {
 /** The column definitions of a kind's Table: Name first (except for events), then its printer's columns, wide ones included. */
 export function columnDefinitions (kind: { group: string, kind: string }): TableColumnDefinition[] {
   const printer = printerFor(kind.group, kind.kind)
-  const columns = printer.columns.map(c => ({ name: c.name, type: c.type, format: '', description: c.description, priority: c.priority }))
+  const columns = printer.columns.map(c => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority }))
   return printer.name ? [{ ...NAME_COLUMN }, ...columns] : columns
 }
 

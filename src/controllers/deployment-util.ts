@@ -53,8 +53,26 @@ export function templateWithoutHash (template: unknown): unknown {
   return t
 }
 
+/**
+ * Whether two templates are the same pod template, as Kubernetes compares them after decoding
+ * into typed structs: a null field is an absent one, and so is an empty struct (`resources: {}`,
+ * `creationTimestamp: null`, which `kubectl rollout undo` sends). `emptyDir: {}` keeps its meaning.
+ */
 export function sameTemplate (a: unknown, b: unknown): boolean {
-  return canonicalJson(templateWithoutHash(a)) === canonicalJson(templateWithoutHash(b))
+  return canonicalJson(withoutEmpty(templateWithoutHash(a))) === canonicalJson(withoutEmpty(templateWithoutHash(b)))
+}
+
+function withoutEmpty (v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmpty)
+  if (v === null || typeof v !== 'object') return v
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const y = withoutEmpty(x)
+    if (y === null || y === undefined) continue
+    if (k !== 'emptyDir' && typeof y === 'object' && !Array.isArray(y) && Object.keys(y).length === 0) continue
+    out[k] = y
+  }
+  return out
 }
 
 /** An int-or-percent against `total`: percentages round up (surge) or down (unavailable). */

@@ -56,7 +56,24 @@ export class EventRecorder implements EventSink {
   private flushing: Promise<void> = Promise.resolve()
   private stopped = false
 
+  /** The last timestamp given out: each note's is later, so that happenings noted in one millisecond keep their order. */
+  private lastStamp = ''
+
   constructor (private readonly opts: EventRecorderOptions) {}
+
+  /**
+   * The backend's time, or 1 ms after the last note's if that is not earlier: kubectl describe
+   * sorts Events by lastTimestamp, and Created must not come after Started.
+   */
+  private stamp (): string {
+    let now = this.opts.backend.now()
+    if (this.lastStamp !== '' && now <= this.lastStamp) {
+      const next = Date.parse(this.lastStamp) + 1
+      if (!Number.isNaN(next)) now = new Date(next).toISOString()
+    }
+    this.lastStamp = now
+    return now
+  }
 
   /** Take note of an Event about `obj`; it is written within `flushMs`. */
   record (obj: KObject, type: EventType, reason: string, message: string): void {
@@ -65,7 +82,7 @@ export class EventRecorder implements EventSink {
     const { namespace, name } = eventIdentity(obj, type, reason, text, this.opts.component)
     const key = `${namespace}/${name}`
     const seen = this.pending.get(key)
-    const now = this.opts.backend.now()
+    const now = this.stamp()
     if (seen !== undefined) {
       seen.times++
       seen.event.lastTimestamp = now

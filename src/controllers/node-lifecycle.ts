@@ -72,6 +72,8 @@ export class NodeLifecycleController implements Role {
   private leadingSince = 0
   /** node → taint → clock time this leader first saw it; eviction deadlines count from there. */
   private readonly noticed = new Map<string, Map<string, number>>()
+  /** Nodes this leadership recorded RegisteredNode for. */
+  private readonly registered = new Set<string>()
 
   constructor (private readonly ctx: RoleContext, opts: NodeLifecycleOptions = {}) {
     this.graceMs = opts.nodeGracePeriodMs ?? DEFAULT_NODE_GRACE_PERIOD_MS
@@ -84,6 +86,7 @@ export class NodeLifecycleController implements Role {
     this.leadingSince = this.ctx.clock.now()
     this.abort = new AbortController()
     this.noticed.clear()
+    this.registered.clear()
     const signal = this.abort.signal
     const queue = new WorkQueue(async (name) => { await this.reconcile(name, signal) }, {
       clock: this.ctx.clock,
@@ -98,7 +101,10 @@ export class NodeLifecycleController implements Role {
     queue.start()
     const reader = this.ctx.backend.reader
     this.stopInformers = [
-      inform(reader, NODE, (e) => { queue.add(keyOf(e.object)) }),
+      inform(reader, NODE, (e) => {
+        this.registerNode(e)
+        queue.add(keyOf(e.object))
+      }),
       inform(reader, POD, (e) => { this.onPod(e, queue) })
     ]
   }
@@ -111,6 +117,21 @@ export class NodeLifecycleController implements Role {
     this.queue = undefined
     await this.events?.stop()
     this.events = undefined
+  }
+
+  /**
+   * RegisteredNode, once per Node per leadership, as Kubernetes' node controller records it
+   * when it starts watching a Node (a new leader's notes count on the same Event).
+   */
+  private registerNode (e: WatchEvent): void {
+    const name = e.object.metadata.name
+    if (e.type === 'DELETED') {
+      this.registered.delete(name)
+      return
+    }
+    if (this.registered.has(name)) return
+    this.registered.add(name)
+    this.events?.record(e.object, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`)
   }
 
   /** A pod (newly) bound to a node with NoExecute taints: that node's evictions need a look. */

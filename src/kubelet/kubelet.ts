@@ -106,7 +106,14 @@ export class Kubelet {
       log: o.log
     })
     this.nodeStatus = new NodeStatusReporter({
-      backend: o.backend, runtime: o.runtime, clock: o.clock, nodeName: o.nodeName, nodeIp: o.nodeIp, log: o.log, ...(o.nodeStatusMs !== undefined ? { periodMs: o.nodeStatusMs } : {})
+      backend: o.backend,
+      runtime: o.runtime,
+      clock: o.clock,
+      nodeName: o.nodeName,
+      nodeIp: o.nodeIp,
+      log: o.log,
+      event: (node, type, reason, message) => { this.events?.record(node, type, reason, message) },
+      ...(o.nodeStatusMs !== undefined ? { periodMs: o.nodeStatusMs } : {})
     })
   }
 

@@ -50,6 +50,20 @@ export interface NodeStatusOptions {
   log: (line: string) => void
   /** How often the runtime is asked whether it answers. Default 5 s. */
   periodMs?: number
+  /**
+   * Records an Event about the Node, as Kubernetes' kubelet does: Starting once per start, then
+   * each condition as it is first reported or changes (NodeHasSufficientMemory, NodeReady, …),
+   * and NodeNotSchedulable / NodeSchedulable when the Node is cordoned or uncordoned.
+   */
+  event?: (node: KObject, type: 'Normal' | 'Warning', reason: string, message: string) => void
+}
+
+/** The Event reason for a Node condition's status, as the kubelet's node status setters name them. */
+const CONDITION_EVENT: Record<string, { True: string, other: string }> = {
+  MemoryPressure: { True: 'NodeHasInsufficientMemory', other: 'NodeHasSufficientMemory' },
+  DiskPressure: { True: 'NodeHasDiskPressure', other: 'NodeHasNoDiskPressure' },
+  PIDPressure: { True: 'NodeHasInsufficientPID', other: 'NodeHasSufficientPID' },
+  Ready: { True: 'NodeReady', other: 'NodeNotReady' }
 }
 
 export class NodeStatusReporter {
@@ -62,6 +76,10 @@ export class NodeStatusReporter {
   private again = false
   /** The runtime's answer at the last check: its version, or the error. */
   private health: { version: string } | { error: string } | undefined
+  /** What the Events told so far this start: 'Starting', each condition's reason, and whether cordoned. */
+  private announced = false
+  private readonly toldConditions = new Map<string, string>()
+  private toldUnschedulable = false
 
   constructor (private readonly o: NodeStatusOptions) {
     this.periodMs = o.periodMs ?? 5000
@@ -69,6 +87,9 @@ export class NodeStatusReporter {
 
   start (): void {
     this.running = true
+    this.announced = false
+    this.toldConditions.clear()
+    this.toldUnschedulable = false
     this.stopWatch = inform(this.o.backend.reader, { group: '', kind: 'Node' }, () => { this.poke(false) }, { fieldSelector: `metadata.name=${this.o.nodeName}` })
     this.poke(true)
   }
@@ -161,9 +182,42 @@ export class NodeStatusReporter {
     const node = this.o.backend.reader.get({ group: '', kind: 'Node', namespace: '', name: this.o.nodeName })
     if (node === undefined) return // not registered yet: the informer pokes again when it is
     const status = this.desired(node)
+    this.recordEvents(node, status)
     if (deepEqual(node.status, status)) return
     const r = await this.o.backend.write({ op: 'update', subresource: 'status', object: { ...node, status } })
     if ('error' in r && r.error.reason !== 'Conflict') throw new Error(r.error.message)
     // A Conflict means the Node changed under us: the informer's event checks again.
+  }
+
+  /**
+   * Events about this Node for what changed since they last told (everything, the first time
+   * after a start). As the Kubernetes kubelet, the involved object's uid is the node name.
+   */
+  private recordEvents (node: KObject, status: Record<string, unknown>): void {
+    const record = this.o.event
+    if (record === undefined) return
+    const name = this.o.nodeName
+    const ref: KObject = { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: name } }
+    if (!this.announced) {
+      this.announced = true
+      record(ref, 'Normal', 'Starting', 'Starting kubelet.')
+      record(ref, 'Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods')
+    }
+    // A Ready condition not checked yet is not news.
+    if (this.health === undefined) return
+    for (const c of status.conditions as NodeCondition[]) {
+      const names = CONDITION_EVENT[c.type]
+      if (names === undefined) continue
+      const reason = c.status === 'True' ? names.True : names.other
+      if (this.toldConditions.get(c.type) === reason) continue
+      this.toldConditions.set(c.type, reason)
+      record(ref, 'Normal', reason, `Node ${name} status is now: ${reason}`)
+    }
+    const unschedulable = (node.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true
+    if (unschedulable !== this.toldUnschedulable) {
+      this.toldUnschedulable = unschedulable
+      const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable'
+      record(ref, 'Normal', reason, `Node ${name} status is now: ${reason}`)
+    }
   }
 }

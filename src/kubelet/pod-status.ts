@@ -89,7 +89,7 @@ function condition (previous: PodCondition[] | undefined, type: string, ok: bool
   return c
 }
 
-const KUBELET_CONDITIONS = new Set(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'])
+const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'])
 
 /** The status the kubelet wants the pod to show. */
 export function buildPodStatus (inputs: StatusInputs): PodStatus {
@@ -111,6 +111,8 @@ export function buildPodStatus (inputs: StatusInputs): PodStatus {
   const initCondition = condition(conds, 'Initialized', initialized, now, 'ContainersNotInitialized')
   if (!initialized) initCondition.message = `containers with incomplete status: [${inits.filter((s) => !s.ready).map((s) => s.name).join(' ')}]`
   const conditions: PodCondition[] = [
+    // As Kubernetes 1.29+: the sandbox (network and all) is up, so containers can start.
+    condition(conds, 'PodReadyToStartContainers', inputs.runtime?.sandbox?.running === true, now),
     initCondition,
     condition(conds, 'Ready', allReady, now, notReady),
     condition(conds, 'ContainersReady', allReady, now, notReady),
@@ -120,7 +122,7 @@ export function buildPodStatus (inputs: StatusInputs): PodStatus {
   ]
   if (!allReady) {
     const names = statuses.filter((s) => !s.ready).map((s) => s.name).join(' ')
-    for (const c of conditions.slice(1, 3)) if (c.reason === 'ContainersNotReady') c.message = `containers with unready status: [${names}]`
+    for (const c of conditions.slice(2, 4)) if (c.reason === 'ContainersNotReady') c.message = `containers with unready status: [${names}]`
   }
   // A hostNetwork pod has the node's IP, as in Kubernetes.
   const own = pod.spec.hostNetwork === true ? inputs.hostIP : inputs.runtime?.sandbox?.ip ?? ''

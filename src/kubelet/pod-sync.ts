@@ -203,7 +203,10 @@ export class PodSync {
       // The failure itself shows for a second (ErrImagePull), then the wait (ImagePullBackOff).
       const fresh = this.d.now() - pulling.at < 1000
       waiting.set(c.name, fresh ? { reason: 'ErrImagePull', message: pulling.message } : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${pulling.message}` })
-      if (!fresh) this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
+      if (!fresh) {
+        this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
+        this.d.event?.(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff')
+      }
       this.d.requeue(id.uid, fresh ? 1000 : pulling.until - this.d.now())
       return
     }
@@ -214,7 +217,7 @@ export class PodSync {
       return
     }
     try {
-      await this.d.runtime.ensureImage(c.image, c.imagePullPolicy ?? defaultPullPolicy(c.image))
+      await this.pullImage(pod, c)
       this.d.pullBackoff.forget(key)
       const env = resolveEnv(this.d.reader, pod, c, pod.spec.hostNetwork === true ? this.d.nodeIp : sandbox.ip, this.d.nodeIp)
       const limits = resourceLimits(c)
@@ -237,7 +240,12 @@ export class PodSync {
       if (err instanceof ImagePullError) {
         const until = this.d.pullBackoff.note(key, `pull@${this.d.now()}`, this.d.now(), false, err.message)
         waiting.set(c.name, { reason: err.reason, message: err.message })
-        this.d.event?.(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${err.message}`)
+        if (err.reason === 'ErrImageNeverPull') {
+          this.d.event?.(pod, 'Warning', 'ErrImageNeverPull', err.message)
+        } else {
+          this.d.event?.(pod, 'Warning', 'Failed', err.message.startsWith('Failed to pull image') ? err.message : `Failed to pull image "${c.image}": ${err.message}`)
+        }
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.reason}`)
         // Show ErrImagePull briefly, then ImagePullBackOff until the next try, as kubectl users know it.
         this.d.requeue(id.uid, Math.min(1000, until - this.d.now()))
       } else if (err instanceof ContainerConfigError) {
@@ -253,6 +261,30 @@ export class PodSync {
         throw err
       }
     }
+  }
+
+  /**
+   * The image per the container's pull policy, with the kubelet's Events: Pulled `already
+   * present on machine` when it is there and the policy lets it be used; else Pulling, then
+   * Pulled with how long it took (or the pull error, thrown for the caller to record). Presence
+   * is asked with policy Never, which pulls nothing.
+   */
+  private async pullImage (pod: Pod, c: Container): Promise<void> {
+    const policy = c.imagePullPolicy ?? defaultPullPolicy(c.image)
+    if (policy !== 'Always') {
+      try {
+        await this.d.runtime.ensureImage(c.image, 'Never')
+        this.d.event?.(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`)
+        return
+      } catch (err) {
+        if (!(err instanceof ImagePullError) || err.reason !== 'ErrImageNeverPull' || policy === 'Never') throw err
+      }
+    }
+    this.d.event?.(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`)
+    const started = this.d.now()
+    await this.d.runtime.ensureImage(c.image, policy)
+    const took = formatPullDuration(this.d.now() - started)
+    this.d.event?.(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${took} (${took} including waiting)`)
   }
 
   private report (pod: Pod, held: RuntimePod | undefined): void {
@@ -274,4 +306,10 @@ export class PodSync {
     })
     this.d.writeStatus(pod, status)
   }
+}
+
+/** A pull's duration as the kubelet prints it (Go's time.Duration): `850ms`, `1.234s`. */
+export function formatPullDuration (ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
+  return `${String(Number((ms / 1000).toFixed(3)))}s`
 }

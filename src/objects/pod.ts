@@ -69,7 +69,7 @@ export const podKind: KindInfo = {
   shortNames: ['po'],
   namespaced: true,
   categories: ['all'],
-  subresources: ['status', 'log', 'exec', 'attach', 'portforward'],
+  subresources: ['status', 'log', 'exec', 'attach', 'portforward', 'eviction'],
   defaults (obj: KObject): void {
     defaultPodSpec(obj.spec)
     ensureRecord(obj, 'status').phase ??= 'Pending'

@@ -93,7 +93,7 @@ test('kubectl get shows each kind\'s columns, -o wide ones, -A, one object and -
     last = await kubectl(kubeconfig, cacheDir, ['get', 'pods', '-o', 'wide'])
     return last.code === 0 && /^web-\S+\s+\d\/1\s/m.test(last.stdout) ? last : undefined
   }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: () => last })
-  expect(header(pods.stdout)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE'])
+  expect(header(pods.stdout)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'])
 
   // Events: the scheduler, the controllers and the kubelet record them; kubectl lists them.
   const events = await waitFor('kubectl get events to show the Deployment\'s story', async () => {

@@ -2,11 +2,12 @@
 // them ('Cluster-IP', 'Port(s)', 'Up-to-date'; kubectl upper-cases them), with priority 1 for
 // the `-o wide` ones. One source for both the API's meta.k8s.io Tables (what the real kubectl
 // prints) and the flotilla CLI's own tables, so the two cannot disagree. Kinds without an
-// entry get the generic Name and Age. Cells are never empty: `<none>` stands in.
+// entry get the generic Name and Age. Cells are never empty (`<none>` stands in) but where
+// kube-apiserver leaves them so (an Event's SUBOBJECT).
 
 import { age } from './age.ts'
 import { dataCount, endpointsList, externalIPs, formatSelector, ingressHosts, loadBalancerAddresses, nodeAddress, nodeRoles, nodeStatus, none, servicePorts, specOf, statusOf } from './cell-formats.ts'
-import { podReady, podRestarts, podStatus, type PodShape } from './pod-status.ts'
+import { podReadinessGates, podReady, podRestarts, podStatus, type PodShape } from './pod-status.ts'
 import type { PrintableObject } from './printable.ts'
 
 /** A cell as the Table carries it: integer columns hold numbers. */
@@ -20,6 +21,8 @@ export interface PrintColumn {
   description: string
   /** 0: always shown; 1: only with `-o wide`. */
   priority: 0 | 1
+  /** `name` for a column holding the object's name (an Event's NAME, shown with `-o wide`). */
+  format?: 'name'
   cell: (obj: PrintableObject, nowMs: number) => Cell
 }
 
@@ -61,7 +64,9 @@ const PRINTERS: Record<string, KindPrinter> = {
       col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.', (o, now) => podRestarts(o, ts => age(ts, now))),
       AGE,
       wide('IP', 'The IP address assigned to the pod.', o => none((o as PodShape).status?.podIP)),
-      wide('Node', 'The name of the node the pod is bound to.', o => none((o as PodShape).spec?.nodeName))
+      wide('Node', 'The name of the node the pod is bound to.', o => none((o as PodShape).spec?.nodeName)),
+      wide('Nominated Node', 'The name of the node where the pod is nominated to run (preemption).', o => none((o as PodShape).status?.nominatedNodeName)),
+      wide('Readiness Gates', 'The readiness gates of the pod: how many of them are True.', podReadinessGates)
     ]
   },
   'apps/Deployment': {
@@ -141,9 +146,27 @@ const PRINTERS: Record<string, KindPrinter> = {
         const i = (o.involvedObject ?? {}) as Record<string, unknown>
         return `${String(i.kind ?? '').toLowerCase()}/${String(i.name ?? '')}`
       }),
-      col('Message', 'A human-readable description of the status of this operation.', o => none(o.message))
+      wide('Subobject', 'The field of the object this event is about (a container, `spec.containers{app}`).', o => {
+        const path = ((o.involvedObject ?? {}) as Record<string, unknown>).fieldPath
+        return typeof path === 'string' ? path : ''
+      }),
+      wide('Source', 'The component (and host) reporting this event.', eventSource),
+      col('Message', 'A human-readable description of the status of this operation.', o => none(typeof o.message === 'string' ? o.message.trim() : o.message)),
+      wide('First Seen', 'The time at which the event was first recorded.', (o, now) => age(o.firstTimestamp ?? o.eventTime ?? o.metadata?.creationTimestamp, now)),
+      { name: 'Count', type: 'integer', description: 'The number of times this event has occurred.', priority: 1, cell: o => num(o.count) },
+      { ...wide('Name', 'Name must be unique within a namespace.', o => o.metadata?.name ?? ''), format: 'name' }
     ]
   }
+}
+
+/** SOURCE as kube-apiserver prints it: `component, host`, falling back on the reporting controller and instance. */
+function eventSource (o: PrintableObject): string {
+  const source = (o.source ?? {}) as { component?: unknown, host?: unknown }
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '')
+  const component = text(source.component) !== '' ? text(source.component) : text(o.reportingController ?? o.reportingComponent)
+  const host = text(source.host) !== '' ? text(source.host) : text(o.reportingInstance)
+  if (component === '') return '<unknown>'
+  return host === '' ? component : `${component}, ${host}`
 }
 
 const GENERIC: KindPrinter = { name: true, columns: [AGE] }

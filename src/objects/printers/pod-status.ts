@@ -21,9 +21,11 @@ export interface ContainerStatus {
 }
 
 export interface PodShape {
-  spec?: { containers?: Array<{ name?: string }>, initContainers?: Array<{ name?: string }>, nodeName?: string }
+  spec?: { containers?: Array<{ name?: string }>, initContainers?: Array<{ name?: string }>, nodeName?: string, readinessGates?: Array<{ conditionType?: string }> }
   status?: {
     phase?: string
+    nominatedNodeName?: string
+    conditions?: Array<{ type?: string, status?: string }>
     reason?: string
     podIP?: string
     containerStatuses?: ContainerStatus[]
@@ -90,4 +92,14 @@ export function podRestarts (obj: KObject, since: (ts: string) => string): strin
     if (f !== undefined && (last === undefined || f > last)) last = f
   }
   return restarts > 0 && last !== undefined ? `${restarts} (${since(last)} ago)` : String(restarts)
+}
+
+/** READINESS GATES: `<none>` without gates, else how many of them have a True condition, of how many (`1/2`). */
+export function podReadinessGates (obj: KObject): string {
+  const pod = obj as PodShape
+  const gates = Array.isArray(pod.spec?.readinessGates) ? pod.spec.readinessGates : []
+  if (gates.length === 0) return '<none>'
+  const conditions = Array.isArray(pod.status?.conditions) ? pod.status.conditions : []
+  const met = gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === 'True')).length
+  return `${met}/${gates.length}`
 }

@@ -1,6 +1,6 @@
 // The real kubectl, run against an agent with the kubeconfig it wrote: one command to its end
-// (`kubectl`), or a long-running one (`get -w`) whose output is read as it comes and which is
-// stopped by its PID.
+// (`kubectl`; `ok` for one that must succeed quietly), or a long-running one (`get -w`) whose
+// output is read as it comes and which is stopped by its PID.
 
 import { execFile, spawn } from 'node:child_process'
 
@@ -8,14 +8,42 @@ export const KUBECTL = '/usr/bin/kubectl'
 
 export interface KubectlRun { code: number, stdout: string, stderr: string }
 
+export interface KubectlOptions {
+  /** Written to kubectl's stdin (`apply -f -`, `replace -f -`), which is closed after it. */
+  stdin?: string
+  /** More environment variables (EDITOR for `kubectl edit`). */
+  env?: Record<string, string>
+}
+
 /** Runs kubectl to its end (30 s at most), with its discovery cache in `cacheDir`. */
-export async function kubectl (kubeconfig: string, cacheDir: string, args: string[]): Promise<KubectlRun> {
+export async function kubectl (kubeconfig: string, cacheDir: string, args: string[], options: KubectlOptions = {}): Promise<KubectlRun> {
   return await new Promise((resolveRun) => {
-    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout', '10s', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout', '10s', ...args], {
+      timeout: 30_000,
+      env: { ...process.env, ...options.env }
+    }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1
       resolveRun({ code, stdout, stderr })
     })
+    child.stdin?.end(options.stdin ?? '')
   })
+}
+
+/** `kubectl` bound to one kubeconfig and cache dir. */
+export type Kubectl = (args: string[], options?: KubectlOptions) => Promise<KubectlRun>
+
+export function kubectlWith (kubeconfig: string, cacheDir: string): Kubectl {
+  return async (args, options) => await kubectl(kubeconfig, cacheDir, args, options)
+}
+
+/**
+ * Runs a command that must succeed quietly: exit code 0 and nothing on stderr (no discovery
+ * warnings, no deprecation notes), else throws with what kubectl printed.
+ */
+export async function ok (k: Kubectl, args: string[], options?: KubectlOptions): Promise<string> {
+  const r = await k(args, options)
+  if (r.code !== 0 || r.stderr !== '') throw new Error(`kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  return r.stdout
 }
 
 export interface KubectlStream {

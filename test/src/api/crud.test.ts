@@ -154,8 +154,8 @@ describe('get and list', () => {
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'
     const table = (await call('GET', PODS, undefined, { Accept: accept })).body
     expect(table).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' })
-    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node'])
-    expect(table.rows).toEqual([{ cells: ['a', '0/1', 'Pending', '0', '0s', '<none>', '<none>'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'a', namespace: 'default' }) } }])
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates'])
+    expect(table.rows).toEqual([{ cells: ['a', '0/1', 'Pending', '0', '0s', '<none>', '<none>', '<none>', '<none>'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'a', namespace: 'default' }) } }])
   })
 })
 

@@ -46,9 +46,10 @@ describe('Table columns and cells per kind', () => {
     expect(cells('', 'Node', node)).toEqual(['n1', 'Ready,SchedulingDisabled', 'control-plane', '5m', 'v1.32.0-flotilla', '10.0.0.5', '<none>', 'Debian 12', '6.1.0', 'fake://1'])
   })
 
-  it('Pod: Ready, Status, Restarts, Age; wide IP, Node', () => {
+  it('Pod: Ready, Status, Restarts, Age; wide IP, Node, Nominated Node, Readiness Gates', () => {
     expect(columns('', 'Pod')).toEqual([
-      ['Name', 'string', 0], ['Ready', 'string', 0], ['Status', 'string', 0], ['Restarts', 'string', 0], ['Age', 'string', 0], ['IP', 'string', 1], ['Node', 'string', 1]
+      ['Name', 'string', 0], ['Ready', 'string', 0], ['Status', 'string', 0], ['Restarts', 'string', 0], ['Age', 'string', 0], ['IP', 'string', 1], ['Node', 'string', 1],
+      ['Nominated Node', 'string', 1], ['Readiness Gates', 'string', 1]
     ])
     const pod = obj('v1', 'Pod', 'web-1', {
       spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }] },
@@ -61,7 +62,7 @@ describe('Table columns and cells per kind', () => {
         ]
       }
     })
-    expect(cells('', 'Pod', pod)).toEqual(['web-1', '1/2', 'ContainerCreating', '2 (2m ago)', '5m', '10.1.0.4', 'n1'])
+    expect(cells('', 'Pod', pod)).toEqual(['web-1', '1/2', 'ContainerCreating', '2 (2m ago)', '5m', '10.1.0.4', 'n1', '<none>', '<none>'])
   })
 
   it('ConfigMap: Data counts data and binaryData as an integer cell', () => {
@@ -115,6 +116,28 @@ describe('Table columns and cells per kind', () => {
     ])
     const ing = obj('networking.k8s.io/v1', 'Ingress', 'site', { spec: { ingressClassName: 'flotilla', rules: [{ host: 'a.example' }], tls: [{ hosts: ['a.example'] }] }, status: { loadBalancer: { ingress: [{ ip: '10.0.0.5' }] } } })
     expect(cells('networking.k8s.io', 'Ingress', ing)).toEqual(['site', 'flotilla', 'a.example', '10.0.0.5', '80, 443', '5m'])
+  })
+
+  it('Event: Last Seen, Type, Reason, Object, Message; wide Subobject, Source, First Seen, Count, Name', () => {
+    expect(columns('', 'Event')).toEqual([
+      ['Last Seen', 'string', 0], ['Type', 'string', 0], ['Reason', 'string', 0], ['Object', 'string', 0], ['Subobject', 'string', 1],
+      ['Source', 'string', 1], ['Message', 'string', 0], ['First Seen', 'string', 1], ['Count', 'integer', 1], ['Name', 'string', 1]
+    ])
+    expect(columnDefinitions({ group: '', kind: 'Event' }).find((c) => c.name === 'Name')?.format).toBe('name')
+    const event = obj('v1', 'Event', 'web-1.abc', {
+      involvedObject: { kind: 'Pod', name: 'web-1', fieldPath: 'spec.containers{app}' },
+      reason: 'Failed',
+      type: 'Warning',
+      message: 'Failed to pull image "x": no such host \n',
+      source: { component: 'kubelet', host: 'n1' },
+      firstTimestamp: '2024-05-01T11:50:00Z',
+      lastTimestamp: '2024-05-01T11:58:00Z',
+      count: 3
+    })
+    expect(cells('', 'Event', event)).toEqual(['2m', 'Warning', 'Failed', 'pod/web-1', 'spec.containers{app}', 'kubelet, n1', 'Failed to pull image "x": no such host', '10m', 3, 'web-1.abc'])
+    const bare = obj('v1', 'Event', 'e', { involvedObject: { kind: 'Node', name: 'n1' }, reportingComponent: 'node-controller', lastTimestamp: '2024-05-01T11:58:00Z' })
+    expect(cells('', 'Event', bare).slice(4, 6)).toEqual(['', 'node-controller'])
+    expect(cells('', 'Event', obj('v1', 'Event', 'f', {})).slice(5, 6)).toEqual(['<unknown>'])
   })
 
   it('any other kind: the generic Name and Age', () => {

@@ -90,8 +90,8 @@ describe('watch', () => {
     const res = await watch(h, `${PODS}?watch=1`, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })
     await h.call('POST', PODS, pod('b'))
     const events = await readEvents(res, 2)
-    expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name' }, { name: 'Ready' }, { name: 'Status' }, { name: 'Restarts' }, { name: 'Age' }, { name: 'IP', priority: 1 }, { name: 'Node', priority: 1 }], rows: [{ cells: ['a', '0/1', 'Pending', '0', '0s', '<none>', '<none>'] }] } })
-    expect(events[1]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [], rows: [{ cells: ['b', '0/1', 'Pending', '0', '0s', '<none>', '<none>'] }] } })
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [{ name: 'Name' }, { name: 'Ready' }, { name: 'Status' }, { name: 'Restarts' }, { name: 'Age' }, { name: 'IP', priority: 1 }, { name: 'Node', priority: 1 }, { name: 'Nominated Node', priority: 1 }, { name: 'Readiness Gates', priority: 1 }], rows: [{ cells: ['a', '0/1', 'Pending', '0', '0s', '<none>', '<none>', '<none>', '<none>'] }] } })
+    expect(events[1]).toMatchObject({ type: 'ADDED', object: { kind: 'Table', columnDefinitions: [], rows: [{ cells: ['b', '0/1', 'Pending', '0', '0s', '<none>', '<none>', '<none>', '<none>'] }] } })
     await res.body?.cancel()
   })
 

@@ -151,9 +151,9 @@ describe('get', () => {
 
   it('lists across namespaces with -A, adding NAMESPACE first', async () => {
     expect((await run(['get', 'pods', '-A', '-o', 'wide'])).out).toBe(
-      'NAMESPACE   NAME    READY   STATUS    RESTARTS   AGE   IP         NODE\n' +
-      'data        db-0    1/1     Running   0          5s    10.1.0.9   node-b\n' +
-      'default     web-0   0/1     Pending   0          5s    <none>     <none>\n')
+      'NAMESPACE   NAME    READY   STATUS    RESTARTS   AGE   IP         NODE     NOMINATED NODE   READINESS GATES\n' +
+      'data        db-0    1/1     Running   0          5s    10.1.0.9   node-b   <none>           <none>\n' +
+      'default     web-0   0/1     Pending   0          5s    <none>     <none>   <none>           <none>\n')
     expect(api.requests.at(-1)).toBe('GET /api/v1/pods')
   })
 

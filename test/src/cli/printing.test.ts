@@ -40,7 +40,7 @@ describe('pod columns', () => {
     ...extra
   })
 
-  it('shows READY, STATUS, RESTARTS, AGE and, wide, IP and NODE', () => {
+  it('shows READY, STATUS, RESTARTS, AGE and, wide, IP, NODE, NOMINATED NODE and READINESS GATES', () => {
     const running = pod('web', {
       phase: 'Running',
       podIP: '10.1.0.5',
@@ -53,8 +53,17 @@ describe('pod columns', () => {
       'NAME   READY   STATUS    RESTARTS   AGE\n' +
       'web    2/2     Running   3          5s\n')
     expect(formatResourceTable(POD, [running], { wide: true, allNamespaces: true, withKind: false, now: NOW })).toBe(
-      'NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   IP         NODE\n' +
-      'default     web    2/2     Running   3          5s    10.1.0.5   node-a\n')
+      'NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   IP         NODE     NOMINATED NODE   READINESS GATES\n' +
+      'default     web    2/2     Running   3          5s    10.1.0.5   node-a   <none>           <none>\n')
+  })
+
+  it('shows the nominated node and how many readiness gates are True, as kubectl does', () => {
+    const gated = pod('gated', {
+      phase: 'Running',
+      nominatedNodeName: 'node-b',
+      conditions: [{ type: 'Ready', status: 'True' }, { type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'False' }]
+    }, { spec: { containers: [{ name: 'a' }], nodeName: 'node-a', readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }] } })
+    expect(formatResourceTable(POD, [gated], { wide: true, allNamespaces: false, withKind: false, now: NOW }).split('\n')[1]).toMatch(/\snode-a\s+node-b\s+1\/2$/)
   })
 
   it('derives STATUS from container states like kubectl', () => {

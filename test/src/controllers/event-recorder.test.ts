@@ -102,4 +102,16 @@ describe('EventRecorder under a burst', () => {
     expect(h.list('', 'Event', 'default')).toHaveLength(2)
     expect(logs).toEqual(['events: 3 dropped: more than 2 were waiting'])
   })
+
+  it('gives happenings noted in the same instant increasing timestamps, so kubectl describe keeps their order', async () => {
+    const h = await controllerHarness()
+    const r = new EventRecorder({ backend: h.backend, clock: h.clock, component: 'kubelet', host: 'a', flushMs: 100 })
+    for (const reason of ['Pulled', 'Created', 'Started']) r.record(pod, 'Normal', reason, `${reason} container app`)
+    h.clock.advance(100)
+    await r.flush()
+    const events = h.list('', 'Event', 'default') as Event[]
+    const at = (reason: string): number => Date.parse(String(events.find((e) => e.reason === reason)?.lastTimestamp))
+    expect(at('Pulled')).toBeLessThan(at('Created'))
+    expect(at('Created')).toBeLessThan(at('Started'))
+  })
 })

@@ -26,6 +26,12 @@ afterEach(async () => {
   await w.backend.close()
 })
 
+/** The writes but the Events' (RegisteredNode, NodeNotReady): what the controller changed. */
+function changes (): StoreCommand[] {
+  return w.backend.writes.flatMap((c: StoreCommand) => c.op === 'batch' ? c.commands : [c])
+    .filter((c) => !((c.op === 'create' || c.op === 'update') && c.object.kind === 'Event'))
+}
+
 /** The writes that touched node `name` (status or spec updates). */
 function nodeWrites (name: string): string[] {
   return w.backend.writes.flatMap((c: StoreCommand) => c.op === 'update' && c.object.kind === 'Node' && c.object.metadata.name === name ? [c.subresource ?? 'spec'] : [])
@@ -36,7 +42,7 @@ describe('node lifecycle: liveness', () => {
     await world()
     w.role.start()
     await w.pass(1000, ['a', 'b'])
-    expect(w.backend.writes).toEqual([])
+    expect(changes()).toEqual([])
 
     await w.pass(3800, ['b'])
     expect(w.ready('a')?.status).toBe('True')
@@ -55,7 +61,7 @@ describe('node lifecycle: liveness', () => {
     // The leader's own node is never judged, though nothing ever "hears" it.
     expect(nodeWrites(LEADER)).toEqual([])
     // As Kubernetes' node controller, it says so in an Event about the Node (in default).
-    const events = w.backend.reader.list('', 'Event', 'default').items.map((e) => [e.reason, (e.involvedObject as { name: string }).name, e.message])
+    const events = w.backend.reader.list('', 'Event', 'default').items.filter((e) => e.reason !== 'RegisteredNode').map((e) => [e.reason, (e.involvedObject as { name: string }).name, e.message])
     expect(events).toEqual([['NodeNotReady', 'a', 'Node a status is now: NodeNotReady']])
   })
 
@@ -103,7 +109,7 @@ describe('node lifecycle: liveness', () => {
     w.backend.writes.length = 0
     w.role.start()
     await w.pass(20_000, ['a', 'b'])
-    expect(w.backend.writes).toEqual([])
+    expect(changes()).toEqual([])
 
     await w.kubeletSays('sim', 'Unknown')
     await w.pass(STEP_MS, ['a', 'b'])
@@ -266,7 +272,27 @@ describe('node lifecycle: leadership', () => {
     expect(w.lines.some((l) => l.includes('leadership lost while proposing'))).toBe(true)
     await w.role.stop()
     await w.pass(20_000, ['b'])
-    expect(w.backend.writes).toEqual([])
+    expect(changes()).toEqual([])
     expect(w.ready('a')?.status).toBe('True')
+  })
+})
+
+describe('node lifecycle: Events', () => {
+  it('records RegisteredNode once per Node per leadership, as Kubernetes\' node controller', async () => {
+    await world()
+    w.role.start()
+    await w.pass(1000, ['a', 'b'])
+    const registered = (): string[] => w.backend.reader.list('', 'Event', 'default').items
+      .filter((e) => e.reason === 'RegisteredNode')
+      .map((e) => `${String((e.involvedObject as { name?: string }).name)} x${String(e.count)}: ${String(e.message)}`)
+      .sort()
+    expect(registered()).toEqual([
+      'a x1: Node a event: Registered Node a in Controller',
+      'b x1: Node b event: Registered Node b in Controller',
+      `${LEADER} x1: Node ${LEADER} event: Registered Node ${LEADER} in Controller`
+    ].sort())
+    await w.kubeletSays('a', 'True')
+    await w.pass(1000, ['a', 'b'])
+    expect(registered().filter((e) => e.startsWith('a '))).toEqual(['a x1: Node a event: Registered Node a in Controller'])
   })
 })

@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { harness, podObject, type Harness } from './helpers.ts'
+import { formatPullDuration } from '../../../src/kubelet/pod-sync.ts'
 
 let h: Harness
 afterEach(async () => { await h.close() })
@@ -25,7 +26,7 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(pod?.status?.podIP).toMatch(/^10\.88\./)
     expect(pod?.status?.hostIP).toBe('192.0.2.10')
     expect(pod?.status?.startTime).toBeDefined()
-    expect(pod?.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'])
+    expect(pod?.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'])
     const cs = pod?.status?.containerStatuses?.[0]
     expect(cs).toMatchObject({ name: 'app', image: 'busybox:1', ready: true, started: true, restartCount: 0 })
     expect(cs?.containerID).toMatch(/^docker:\/\//)
@@ -35,8 +36,8 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(statusWrites).toHaveLength(1)
     // The kubelet's Events go out together within 100 ms, as the Kubernetes kubelet records them.
     await h.advance(100)
-    const events = h.backend.reader.list('', 'Event', 'default').items
-    expect(events.map((e) => [e.reason, e.message, (e.source as { host?: string }).host]).sort()).toEqual([['Created', 'Created container app', 'n1'], ['Started', 'Started container app', 'n1']])
+    const events = h.backend.reader.list('', 'Event', 'default').items.filter((e) => (e.involvedObject as { kind?: string }).kind === 'Pod')
+    expect(events.map((e) => [e.reason, e.message, (e.source as { host?: string }).host]).sort()).toEqual([['Created', 'Created container app', 'n1'], ['Pulled', 'Container image "busybox:1" already present on machine', 'n1'], ['Started', 'Started container app', 'n1']])
     // Nothing changes: nothing more is written.
     const before = h.backend.writes.length
     await h.advance(5000)
@@ -46,7 +47,7 @@ describe('Kubelet with the FakeRuntime', () => {
     marked.status?.conditions?.push({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' })
     await h.backend.write({ op: 'update', subresource: 'status', object: marked })
     await h.settle()
-    expect(h.pod('web')?.status?.conditions?.map((c) => c.type)).toEqual(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget'])
+    expect(h.pod('web')?.status?.conditions?.map((c) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget'])
   })
 
   it('starts a pod once the scheduler binds it here, and batches the status writes of pods synced together', async () => {
@@ -245,8 +246,36 @@ describe('Kubelet with the FakeRuntime', () => {
     await h.advance(10_000)
     expect(state(h, 'img')?.running).toBeDefined()
     const events = h.backend.reader.list('', 'Event', 'default').items.map((e) => `${String(e.type)} ${String(e.reason)}: ${String(e.message)}`)
+    expect(events).toContain('Normal Pulling: Pulling image "nope:1"')
     expect(events).toContain('Warning Failed: Failed to pull image "nope:1": pull access denied for nope, repository does not exist')
+    expect(events).toContain('Warning Failed: Error: ErrImagePull')
+    // The fake runtime has every image it can pull: the start that follows finds it present.
+    expect(events).toContain('Normal Pulled: Container image "nope:1" already present on machine')
     expect(events).toContain('Normal BackOff: Back-off pulling image "nope:1"')
+    expect(events).toContain('Warning Failed: Error: ImagePullBackOff')
     expect(events).toContain('Normal Started: Started container app')
+  })
+
+  it('records Pulling and Pulled for an image it fetches (policy Always), ErrImageNeverPull for a missing one with policy Never', async () => {
+    h = await harness()
+    h.runtime.unpullable.set('absent:1', 'not here')
+    h.kubelet.start()
+    await h.create(podObject('latest', { containers: [{ name: 'app', image: 'busybox' }] }))
+    await h.create(podObject('never', { containers: [{ name: 'app', image: 'absent:1', imagePullPolicy: 'Never' }] }))
+    await h.settle()
+    await h.advance(100)
+    const events = h.backend.reader.list('', 'Event', 'default').items
+      .map((e) => `${String((e.involvedObject as { name?: string }).name)} ${String(e.type)} ${String(e.reason)}: ${String(e.message)}`)
+    expect(events).toContain('latest Normal Pulling: Pulling image "busybox"')
+    expect(events.filter((e) => e.startsWith('latest Normal Pulled: Successfully pulled image "busybox" in '))).toHaveLength(1)
+    expect(events).toContain('never Warning ErrImageNeverPull: Container image "absent:1" is not present with pull policy of Never')
+    expect(events).toContain('never Warning Failed: Error: ErrImageNeverPull')
+    expect(events.filter((e) => e.startsWith('never ') && /Pulling|Pulled/.test(e))).toEqual([])
+  })
+})
+
+describe('formatPullDuration', () => {
+  it('prints milliseconds below a second and seconds with up to three decimals above, as the kubelet', () => {
+    expect([formatPullDuration(0), formatPullDuration(850), formatPullDuration(1234), formatPullDuration(2000)]).toEqual(['0ms', '850ms', '1.234s', '2s'])
   })
 })

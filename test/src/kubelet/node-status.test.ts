@@ -37,6 +37,7 @@ describe('Node status from the kubelet', () => {
     expect(status.allocatable).toEqual(status.capacity)
     expect(status.nodeInfo).toMatchObject({ containerRuntimeVersion: 'fake://0.1.0', kubeletVersion: expect.stringMatching(/^v1\./), operatingSystem: 'linux' })
     expect(status.addresses).toEqual([{ type: 'InternalIP', address: '192.0.2.10' }, { type: 'Hostname', address: 'n1' }])
+    await h.advance(200) // the start's Events go out
     const writes = h.backend.writes.length
     await h.advance(60_000, 5000)
     expect(h.backend.writes.length).toBe(writes)
@@ -95,5 +96,54 @@ describe('Node status from the kubelet', () => {
     for (let i = 0; i < 20 && ready(h) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(ready(h)).toMatchObject({ status: 'False', reason: 'KubeletNotReady' })
     expect(ready(h)?.message).toMatch(/No Docker Engine answers at .*: start dockerd \(or set DOCKER_HOST\), or run this agent with --runtime fake/)
+  })
+
+  it('records the kubelet\'s Node Events: Starting, each condition once, NodeNotReady/NodeReady, NodeNotSchedulable/NodeSchedulable', async () => {
+    h = await harness()
+    const events = (): string[] => h.backend.reader.list('', 'Event', 'default').items
+      .filter((e) => (e.involvedObject as { kind?: string }).kind === 'Node')
+      .map((e) => `${String(e.reason)} x${String(e.count)}: ${String(e.message)}`)
+      .sort()
+    h.kubelet.start()
+    await h.advance(0)
+    await h.advance(200)
+    expect(events()).toEqual([
+      'NodeAllocatableEnforced x1: Updated Node Allocatable limit across pods',
+      'NodeHasNoDiskPressure x1: Node n1 status is now: NodeHasNoDiskPressure',
+      'NodeHasSufficientMemory x1: Node n1 status is now: NodeHasSufficientMemory',
+      'NodeHasSufficientPID x1: Node n1 status is now: NodeHasSufficientPID',
+      'NodeReady x1: Node n1 status is now: NodeReady',
+      'Starting x1: Starting kubelet.'
+    ])
+    // kubectl describe node finds them by the node's name as uid, as the Kubernetes kubelet writes them.
+    const starting = h.backend.reader.list('', 'Event', 'default').items.find((e) => e.reason === 'Starting')
+    expect(starting?.involvedObject).toEqual({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'n1' })
+    expect(starting?.source).toEqual({ component: 'kubelet', host: 'n1' })
+
+    h.runtime.down = 'No Docker Engine answers'
+    await h.advance(5000)
+    await h.advance(200)
+    h.runtime.down = undefined
+    await h.advance(5000)
+    await h.advance(200)
+    expect(events()).toContain('NodeNotReady x1: Node n1 status is now: NodeNotReady')
+    expect(events()).toContain('NodeReady x2: Node n1 status is now: NodeReady')
+
+    const cordoned = structuredClone(node(h))
+    cordoned.spec = { ...(cordoned.spec as object), unschedulable: true }
+    expect((await h.backend.write({ op: 'update', object: cordoned })).ok).toBe(true)
+    await h.advance(0)
+    await h.advance(200)
+    expect(events()).toContain('NodeNotSchedulable x1: Node n1 status is now: NodeNotSchedulable')
+    const uncordoned = structuredClone(node(h))
+    uncordoned.spec = {}
+    expect((await h.backend.write({ op: 'update', object: uncordoned })).ok).toBe(true)
+    await h.advance(0)
+    await h.advance(200)
+    expect(events()).toContain('NodeSchedulable x1: Node n1 status is now: NodeSchedulable')
+    expect(events().filter((e) => e.startsWith('Starting') || e.startsWith('NodeHasSufficientMemory'))).toEqual([
+      'NodeHasSufficientMemory x1: Node n1 status is now: NodeHasSufficientMemory',
+      'Starting x1: Starting kubelet.'
+    ])
   })
 })
