@@ -57,6 +57,8 @@ function identity (pod: Pod): PodIdentity {
 export class PodSync {
   /** Waiting reasons by pod uid, then container name. */
   private readonly waiting = new Map<string, Map<string, Waiting>>()
+  /** Containers (`uid/name`) whose image is missing with pull policy Never: they show ErrImageNeverPull, never a pull back-off. */
+  private readonly neverPull = new Set<string>()
 
   constructor (private readonly d: PodSyncDeps) {}
 
@@ -89,6 +91,7 @@ export class PodSync {
     this.waiting.delete(uid)
     this.d.crashBackoff.forgetPrefix(`${uid}/`)
     this.d.pullBackoff.forgetPrefix(`${uid}/`)
+    for (const key of this.neverPull) if (key.startsWith(`${uid}/`)) this.neverPull.delete(key)
     this.d.probes.forget(uid)
   }
 
@@ -199,6 +202,11 @@ export class PodSync {
     const id = identity(pod)
     const key = `${id.uid}/${c.name}`
     const pulling = this.d.pullBackoff.peek(key, this.d.now())
+    if (pulling !== undefined && this.neverPull.has(key)) {
+      waiting.set(c.name, { reason: 'ErrImageNeverPull', message: pulling.message })
+      this.d.requeue(id.uid, pulling.until - this.d.now())
+      return
+    }
     if (pulling !== undefined) {
       // The failure itself shows for a second (ErrImagePull), then the wait (ImagePullBackOff).
       const fresh = this.d.now() - pulling.at < 1000
@@ -219,6 +227,7 @@ export class PodSync {
     try {
       await this.pullImage(pod, c)
       this.d.pullBackoff.forget(key)
+      this.neverPull.delete(key)
       const env = resolveEnv(this.d.reader, pod, c, pod.spec.hostNetwork === true ? this.d.nodeIp : sandbox.ip, this.d.nodeIp)
       const limits = resourceLimits(c)
       await this.d.runtime.runContainer(sandbox, {
@@ -241,6 +250,7 @@ export class PodSync {
         const until = this.d.pullBackoff.note(key, `pull@${this.d.now()}`, this.d.now(), false, err.message)
         waiting.set(c.name, { reason: err.reason, message: err.message })
         if (err.reason === 'ErrImageNeverPull') {
+          this.neverPull.add(key)
           this.d.event?.(pod, 'Warning', 'ErrImageNeverPull', err.message, containerPath(pod, c))
         } else {
           this.d.event?.(pod, 'Warning', 'Failed', err.message.startsWith('Failed to pull image') ? err.message : `Failed to pull image "${c.image}": ${err.message}`, containerPath(pod, c))

@@ -273,6 +273,13 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(events).toContain('never Warning ErrImageNeverPull: Container image "absent:1" is not present with pull policy of Never')
     expect(events).toContain('never Warning Failed: Error: ErrImageNeverPull')
     expect(events.filter((e) => e.startsWith('never ') && /Pulling|Pulled/.test(e))).toEqual([])
+    // It stays ErrImageNeverPull (no pull back-off: nothing is pulled), as in Kubernetes.
+    for (const ms of [1000, 10_000]) {
+      await h.advance(ms)
+      expect(state(h, 'never')?.waiting).toMatchObject({ reason: 'ErrImageNeverPull', message: 'Container image "absent:1" is not present with pull policy of Never' })
+    }
+    const later = h.backend.reader.list('', 'Event', 'default').items.filter((e) => (e.involvedObject as { name?: string }).name === 'never').map((e) => String(e.reason))
+    expect(later).not.toContain('BackOff')
   })
 })
 
