@@ -20,7 +20,8 @@ export type EventType = 'Normal' | 'Warning'
 
 /** What a role records Events through. */
 export interface EventSink {
-  record: (obj: KObject, type: EventType, reason: string, message: string) => void
+  /** `fieldPath`: the part of the object it is about (`spec.containers{app}`), as involvedObject.fieldPath. */
+  record: (obj: KObject, type: EventType, reason: string, message: string, fieldPath?: string) => void
 }
 
 export interface EventRecorderOptions {
@@ -42,9 +43,9 @@ export interface EventRecorderOptions {
 interface Pending { event: Event, times: number }
 
 /** Where an Event about `obj` lives and what it is named. */
-export function eventIdentity (obj: KObject, type: EventType, reason: string, message: string, component: string): { namespace: string, name: string } {
+export function eventIdentity (obj: KObject, type: EventType, reason: string, message: string, component: string, fieldPath = ''): { namespace: string, name: string } {
   const namespace = obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'default'
-  const key = [obj.kind, namespace, obj.metadata.name, obj.metadata.uid ?? '', type, reason, message, component].join('\u0000')
+  const key = [obj.kind, namespace, obj.metadata.name, obj.metadata.uid ?? '', type, reason, message, component, ...(fieldPath !== '' ? [fieldPath] : [])].join('\u0000')
   return { namespace, name: `${obj.metadata.name}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}` }
 }
 
@@ -76,10 +77,10 @@ export class EventRecorder implements EventSink {
   }
 
   /** Take note of an Event about `obj`; it is written within `flushMs`. */
-  record (obj: KObject, type: EventType, reason: string, message: string): void {
+  record (obj: KObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
     if (this.stopped) return
     const text = message.length > MAX_MESSAGE_LENGTH ? message.slice(0, MAX_MESSAGE_LENGTH - 3) + '...' : message
-    const { namespace, name } = eventIdentity(obj, type, reason, text, this.opts.component)
+    const { namespace, name } = eventIdentity(obj, type, reason, text, this.opts.component, fieldPath)
     const key = `${namespace}/${name}`
     const seen = this.pending.get(key)
     const now = this.stamp()
@@ -90,7 +91,7 @@ export class EventRecorder implements EventSink {
       this.dropped++
       return
     } else {
-      this.pending.set(key, { times: 1, event: this.newEvent(obj, namespace, name, type, reason, text, now) })
+      this.pending.set(key, { times: 1, event: this.newEvent(obj, namespace, name, type, reason, text, now, fieldPath) })
     }
     const fire = (): void => { this.disarm(); void this.flush() }
     this.cancelQuiet?.()
@@ -118,11 +119,12 @@ export class EventRecorder implements EventSink {
     await this.flush()
   }
 
-  private newEvent (obj: KObject, namespace: string, name: string, type: EventType, reason: string, message: string, now: string): Event {
+  private newEvent (obj: KObject, namespace: string, name: string, type: EventType, reason: string, message: string, now: string, fieldPath?: string): Event {
     const involved: Event['involvedObject'] = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name }
     if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '') involved.namespace = obj.metadata.namespace
     if (obj.metadata.uid !== undefined) involved.uid = obj.metadata.uid
     if (obj.metadata.resourceVersion !== undefined) involved.resourceVersion = obj.metadata.resourceVersion
+    if (fieldPath !== undefined && fieldPath !== '') involved.fieldPath = fieldPath
     return {
       apiVersion: 'v1',
       kind: 'Event',

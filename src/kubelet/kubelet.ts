@@ -102,7 +102,7 @@ export class Kubelet {
       requeue: (uid, ms) => { this.queue.addAfter(uid, ms) },
       writeStatus: (pod, status) => { this.statuses.set(pod, status) },
       deletePod: async (pod) => { await this.deletePod(pod) },
-      event: (pod, type, reason, message) => { this.events?.record(pod, type, reason, message) },
+      event: (pod, type, reason, message, fieldPath) => { this.events?.record(pod, type, reason, message, fieldPath) },
       log: o.log
     })
     this.nodeStatus = new NodeStatusReporter({

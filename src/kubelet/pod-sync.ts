@@ -46,7 +46,7 @@ export interface PodSyncDeps {
   writeStatus: (pod: Pod, status: NonNullable<Pod['status']>) => void
   deletePod: (pod: Pod) => Promise<void>
   /** Records an Event about the pod (Created, Started, Killing, BackOff, Failed …), as the Kubernetes kubelet does. */
-  event?: (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string) => void
+  event?: (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string) => void
   log: (line: string) => void
 }
 
@@ -57,6 +57,8 @@ function identity (pod: Pod): PodIdentity {
 export class PodSync {
   /** Waiting reasons by pod uid, then container name. */
   private readonly waiting = new Map<string, Map<string, Waiting>>()
+  /** Containers (`uid/name`) whose image is missing with pull policy Never: they show ErrImageNeverPull, never a pull back-off. */
+  private readonly neverPull = new Set<string>()
 
   constructor (private readonly d: PodSyncDeps) {}
 
@@ -89,6 +91,7 @@ export class PodSync {
     this.waiting.delete(uid)
     this.d.crashBackoff.forgetPrefix(`${uid}/`)
     this.d.pullBackoff.forgetPrefix(`${uid}/`)
+    for (const key of this.neverPull) if (key.startsWith(`${uid}/`)) this.neverPull.delete(key)
     this.d.probes.forget(uid)
   }
 
@@ -170,7 +173,7 @@ export class PodSync {
       const why = init ? undefined : this.d.probes.restartReason(latest.id)
       if (why === undefined) return false
       this.d.log(`kubelet: ${id.namespace}/${id.name}: ${why}`)
-      this.d.event?.(pod, 'Normal', 'Killing', why)
+      this.d.event?.(pod, 'Normal', 'Killing', why, containerPath(pod, c))
       await this.d.runtime.stopContainer(latest.id, pod.spec.terminationGracePeriodSeconds ?? 30)
       const [after] = await this.d.runtime.listPods(id.uid)
       latest = after?.containers.find((x) => x.id === latest?.id) ?? latest
@@ -186,7 +189,7 @@ export class PodSync {
       if (wait > 0) {
         const delay = goDuration(this.d.crashBackoff.currentDelay(key))
         waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${id.name}_${id.namespace}(${id.uid})` })
-        this.d.event?.(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${id.name}_${id.namespace}(${id.uid})`)
+        this.d.event?.(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${id.name}_${id.namespace}(${id.uid})`, containerPath(pod, c))
         this.d.requeue(id.uid, wait)
         return false
       }
@@ -199,13 +202,18 @@ export class PodSync {
     const id = identity(pod)
     const key = `${id.uid}/${c.name}`
     const pulling = this.d.pullBackoff.peek(key, this.d.now())
+    if (pulling !== undefined && this.neverPull.has(key)) {
+      waiting.set(c.name, { reason: 'ErrImageNeverPull', message: pulling.message })
+      this.d.requeue(id.uid, pulling.until - this.d.now())
+      return
+    }
     if (pulling !== undefined) {
       // The failure itself shows for a second (ErrImagePull), then the wait (ImagePullBackOff).
       const fresh = this.d.now() - pulling.at < 1000
       waiting.set(c.name, fresh ? { reason: 'ErrImagePull', message: pulling.message } : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${pulling.message}` })
       if (!fresh) {
-        this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
-        this.d.event?.(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff')
+        this.d.event?.(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, containerPath(pod, c))
+        this.d.event?.(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', containerPath(pod, c))
       }
       this.d.requeue(id.uid, fresh ? 1000 : pulling.until - this.d.now())
       return
@@ -219,6 +227,7 @@ export class PodSync {
     try {
       await this.pullImage(pod, c)
       this.d.pullBackoff.forget(key)
+      this.neverPull.delete(key)
       const env = resolveEnv(this.d.reader, pod, c, pod.spec.hostNetwork === true ? this.d.nodeIp : sandbox.ip, this.d.nodeIp)
       const limits = resourceLimits(c)
       await this.d.runtime.runContainer(sandbox, {
@@ -234,28 +243,29 @@ export class PodSync {
         ...(limits.cpu !== undefined ? { cpuLimit: limits.cpu } : {}),
         ...(limits.memory !== undefined ? { memoryLimit: limits.memory } : {})
       })
-      this.d.event?.(pod, 'Normal', 'Created', `Created container ${c.name}`)
-      this.d.event?.(pod, 'Normal', 'Started', `Started container ${c.name}`)
+      this.d.event?.(pod, 'Normal', 'Created', `Created container ${c.name}`, containerPath(pod, c))
+      this.d.event?.(pod, 'Normal', 'Started', `Started container ${c.name}`, containerPath(pod, c))
     } catch (err) {
       if (err instanceof ImagePullError) {
         const until = this.d.pullBackoff.note(key, `pull@${this.d.now()}`, this.d.now(), false, err.message)
         waiting.set(c.name, { reason: err.reason, message: err.message })
         if (err.reason === 'ErrImageNeverPull') {
-          this.d.event?.(pod, 'Warning', 'ErrImageNeverPull', err.message)
+          this.neverPull.add(key)
+          this.d.event?.(pod, 'Warning', 'ErrImageNeverPull', err.message, containerPath(pod, c))
         } else {
-          this.d.event?.(pod, 'Warning', 'Failed', err.message.startsWith('Failed to pull image') ? err.message : `Failed to pull image "${c.image}": ${err.message}`)
+          this.d.event?.(pod, 'Warning', 'Failed', err.message.startsWith('Failed to pull image') ? err.message : `Failed to pull image "${c.image}": ${err.message}`, containerPath(pod, c))
         }
-        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.reason}`)
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.reason}`, containerPath(pod, c))
         // Show ErrImagePull briefly, then ImagePullBackOff until the next try, as kubectl users know it.
         this.d.requeue(id.uid, Math.min(1000, until - this.d.now()))
       } else if (err instanceof ContainerConfigError) {
         waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message })
-        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`)
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`, containerPath(pod, c))
         this.d.requeue(id.uid, this.d.crashBackoff.baseMs)
       } else if (err instanceof CreateContainerError) {
         // A container that cannot start (no such command, bad mount) is retried with the crash back-off.
         waiting.set(c.name, { reason: 'CreateContainerError', message: err.message })
-        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`)
+        this.d.event?.(pod, 'Warning', 'Failed', `Error: ${err.message}`, containerPath(pod, c))
         this.d.requeue(id.uid, this.d.crashBackoff.note(`${key}#create`, `fail@${this.d.now()}`, this.d.now(), false, err.message) - this.d.now())
       } else {
         throw err
@@ -274,17 +284,17 @@ export class PodSync {
     if (policy !== 'Always') {
       try {
         await this.d.runtime.ensureImage(c.image, 'Never')
-        this.d.event?.(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`)
+        this.d.event?.(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, containerPath(pod, c))
         return
       } catch (err) {
         if (!(err instanceof ImagePullError) || err.reason !== 'ErrImageNeverPull' || policy === 'Never') throw err
       }
     }
-    this.d.event?.(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`)
+    this.d.event?.(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, containerPath(pod, c))
     const started = this.d.now()
     await this.d.runtime.ensureImage(c.image, policy)
     const took = formatPullDuration(this.d.now() - started)
-    this.d.event?.(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${took} (${took} including waiting)`)
+    this.d.event?.(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${took} (${took} including waiting)`, containerPath(pod, c))
   }
 
   private report (pod: Pod, held: RuntimePod | undefined): void {
@@ -312,4 +322,10 @@ export class PodSync {
 export function formatPullDuration (ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
   return `${String(Number((ms / 1000).toFixed(3)))}s`
+}
+
+/** The involvedObject.fieldPath of a container's Events, as the Kubernetes kubelet sets it: `spec.containers{app}`. */
+export function containerPath (pod: Pod, c: Container): string {
+  const init = (pod.spec.initContainers ?? []).some((i) => i.name === c.name)
+  return `spec.${init ? 'initContainers' : 'containers'}{${c.name}}`
 }

@@ -152,6 +152,6 @@ describe('the Kubernetes documentation\'s examples, applied and described on a 3
     expect(await ok(k, ['get', 'pod', 'nopull'])).toMatch(/^nopull\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s+0\s/m)
     const wide = await ok(k, ['get', 'events', '--field-selector', 'involvedObject.name=nopull,reason=Pulling', '-o', 'wide'])
     expect((wide.split('\n')[0] ?? '').trim().split(/ {2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'])
-    expect(wide).toMatch(/^\S+\s+Normal\s+Pulling\s+pod\/nopull\s+kubelet, [abc]\s+Pulling image "flotilla\/not-here:1"\s+\S+\s+\d+\s+nopull\.[0-9a-f]+$/m)
+    expect(wide).toMatch(/^\S+\s+Normal\s+Pulling\s+pod\/nopull\s+spec\.containers\{nopull\}\s+kubelet, [abc]\s+Pulling image "flotilla\/not-here:1"\s+\S+\s+\d+\s+nopull\.[0-9a-f]+$/m)
   }, 90_000)
 })

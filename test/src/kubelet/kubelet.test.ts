@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { harness, podObject, type Harness } from './helpers.ts'
-import { formatPullDuration } from '../../../src/kubelet/pod-sync.ts'
+import { containerPath, formatPullDuration } from '../../../src/kubelet/pod-sync.ts'
 
 let h: Harness
 afterEach(async () => { await h.close() })
@@ -38,6 +38,8 @@ describe('Kubelet with the FakeRuntime', () => {
     await h.advance(100)
     const events = h.backend.reader.list('', 'Event', 'default').items.filter((e) => (e.involvedObject as { kind?: string }).kind === 'Pod')
     expect(events.map((e) => [e.reason, e.message, (e.source as { host?: string }).host]).sort()).toEqual([['Created', 'Created container app', 'n1'], ['Pulled', 'Container image "busybox:1" already present on machine', 'n1'], ['Started', 'Started container app', 'n1']])
+    // Each about the container, as involvedObject.fieldPath says (kubectl get events -o wide: SUBOBJECT).
+    expect(events.map((e) => (e.involvedObject as { fieldPath?: string }).fieldPath)).toEqual(['spec.containers{app}', 'spec.containers{app}', 'spec.containers{app}'])
     // Nothing changes: nothing more is written.
     const before = h.backend.writes.length
     await h.advance(5000)
@@ -271,11 +273,26 @@ describe('Kubelet with the FakeRuntime', () => {
     expect(events).toContain('never Warning ErrImageNeverPull: Container image "absent:1" is not present with pull policy of Never')
     expect(events).toContain('never Warning Failed: Error: ErrImageNeverPull')
     expect(events.filter((e) => e.startsWith('never ') && /Pulling|Pulled/.test(e))).toEqual([])
+    // It stays ErrImageNeverPull (no pull back-off: nothing is pulled), as in Kubernetes.
+    for (const ms of [1000, 10_000]) {
+      await h.advance(ms)
+      expect(state(h, 'never')?.waiting).toMatchObject({ reason: 'ErrImageNeverPull', message: 'Container image "absent:1" is not present with pull policy of Never' })
+    }
+    const later = h.backend.reader.list('', 'Event', 'default').items.filter((e) => (e.involvedObject as { name?: string }).name === 'never').map((e) => String(e.reason))
+    expect(later).not.toContain('BackOff')
   })
 })
 
 describe('formatPullDuration', () => {
   it('prints milliseconds below a second and seconds with up to three decimals above, as the kubelet', () => {
     expect([formatPullDuration(0), formatPullDuration(850), formatPullDuration(1234), formatPullDuration(2000)]).toEqual(['0ms', '850ms', '1.234s', '2s'])
+  })
+})
+
+describe('containerPath', () => {
+  it('names app and init containers as the Kubernetes kubelet does in its Events', () => {
+    const pod = podObject('p', { initContainers: [{ name: 'setup', image: 'busybox:1' }], containers: [{ name: 'app', image: 'busybox:1' }] })
+    expect(containerPath(pod, { name: 'app', image: 'busybox:1' })).toBe('spec.containers{app}')
+    expect(containerPath(pod, { name: 'setup', image: 'busybox:1' })).toBe('spec.initContainers{setup}')
   })
 })
