@@ -103,11 +103,20 @@ export function compileSchemas (groups: readonly TypeGroup[]): Record<string, Re
     if (def.enum !== undefined) s.enum = [...def.enum]
     if (def.default !== undefined) s.default = def.default
     if (type.startsWith('[]')) {
+      // kubectl's client-side apply reads the strategic-merge markers (x-kubernetes-patch-*),
+      // not the list types: without them it replaces lists whole, so a re-applied file would
+      // always be 'configured' and fields set outside it would be lost. Every keyed or set list
+      // Kubernetes publishes merges on its first key.
       if (def.keys !== undefined) {
         s['x-kubernetes-list-type'] = 'map'
         s['x-kubernetes-list-map-keys'] = [...def.keys]
+        s['x-kubernetes-patch-merge-key'] = def.keys[0]
+        s['x-kubernetes-patch-strategy'] = 'merge'
+      } else if (def.set === true) {
+        s['x-kubernetes-list-type'] = 'set'
+        s['x-kubernetes-patch-strategy'] = 'merge'
       } else {
-        s['x-kubernetes-list-type'] = def.set === true ? 'set' : 'atomic'
+        s['x-kubernetes-list-type'] = 'atomic'
       }
     }
     if (def.atomic === true) s['x-kubernetes-map-type'] = 'atomic'

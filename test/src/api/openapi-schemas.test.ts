@@ -67,6 +67,10 @@ describe('OpenAPI v3 documents', () => {
     expect(podSpec.properties.containers).toMatchObject({ type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { allOf: [{ $ref: '#/components/schemas/io.k8s.api.core.v1.Container' }] } })
     expect(podSpec.properties.nodeSelector).toMatchObject({ type: 'object', additionalProperties: { type: 'string' }, 'x-kubernetes-map-type': 'atomic' })
     expect((core['io.k8s.api.core.v1.Container'] as Schema).properties.ports['x-kubernetes-list-map-keys']).toEqual(['containerPort', 'protocol'])
+    // kubectl's client-side apply merges lists by these, as Kubernetes publishes them.
+    expect(podSpec.properties.containers).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' })
+    expect((core['io.k8s.api.core.v1.Container'] as Schema).properties.ports).toMatchObject({ 'x-kubernetes-patch-merge-key': 'containerPort', 'x-kubernetes-patch-strategy': 'merge' })
+    expect((core['io.k8s.api.core.v1.Container'] as Schema).properties.command).not.toHaveProperty('x-kubernetes-patch-strategy')
     const svcPort = core['io.k8s.api.core.v1.ServicePort'] as Schema
     expect(svcPort.properties.targetPort.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString')
     expect(svcPort.properties.protocol.default).toBe('TCP')
