@@ -7,7 +7,6 @@
 // with the DockerRuntime) reaches a busybox httpd in a pod. Without kubectl it warns and returns.
 
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import { expect, test } from 'vitest'
@@ -16,7 +15,7 @@ import { DockerRuntime } from '../../src/kubelet/docker-runtime.ts'
 import { LocalPodIo } from '../../src/kubelet/pod-io.ts'
 import type { KObject, ObjectReader } from '../../src/store/types.ts'
 import { decodeJoinToken, e2eClusters, waitFor, type TestCluster } from './cluster-harness.ts'
-import { KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
 
 const clusters = e2eClusters()
 const IMAGE = 'flotilla/busybox:test'
@@ -88,7 +87,7 @@ async function kubectlTty (kubeconfig: string, cacheDir: string, args: string[],
 }
 
 test('kubectl exec and logs through an agent that is not the pod\'s node', async () => {
-  if (!existsSync(KUBECTL)) {
+  if (!haveKubectl()) {
     console.warn(`kubectl-exec: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }

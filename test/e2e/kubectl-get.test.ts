@@ -3,11 +3,10 @@
 // (priority-1 columns), `-A` (kubectl's own NAMESPACE column), one object by name, and
 // `get -w` (Table watch events). Skipped, with a warning, without kubectl.
 
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL, kubectl, kubectlStream, type KubectlRun } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, kubectl, kubectlStream, type KubectlRun } from './harness/kubectl.ts'
 
 const clusters = e2eClusters()
 
@@ -17,7 +16,7 @@ function header (out: string): string[] {
 }
 
 test('kubectl get shows each kind\'s columns, -o wide ones, -A, one object and -w', async () => {
-  if (!existsSync(KUBECTL)) {
+  if (!haveKubectl()) {
     console.warn(`kubectl-get: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }

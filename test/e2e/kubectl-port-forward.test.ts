@@ -8,13 +8,12 @@
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { get } from 'node:http'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { dockerProblem } from '../../src/cli/docker-check.ts'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL } from './harness/kubectl.ts'
 
 const IMAGE = 'flotilla/busybox:test'
 const clusters = e2eClusters()
@@ -36,7 +35,7 @@ async function httpGet (port: number, path: string): Promise<{ status: number, b
 }
 
 test('kubectl port-forward through agent a reaches a busybox httpd pod on agent b (Docker), over the WebSocket tunnel and over SPDY', async () => {
-  if (!existsSync(KUBECTL)) {
+  if (!haveKubectl()) {
     console.warn(`kubectl-port-forward: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }

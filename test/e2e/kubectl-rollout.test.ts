@@ -4,14 +4,13 @@
 // evicted and come back on the other nodes) and `uncordon`. Skipped, with a warning, without
 // kubectl.
 
-import { existsSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL, ok, type Kubectl } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, ok, type Kubectl } from './harness/kubectl.ts'
 import { kubectlCluster } from './harness/kubectl-cluster.ts'
 
 const clusters = e2eClusters()
-const HAS_KUBECTL = existsSync(KUBECTL)
+const HAS_KUBECTL = haveKubectl()
 
 let k: Kubectl
 

@@ -5,12 +5,11 @@
 // kubectl's default strict field validation, which the server now performs) and server-side.
 // Skipped, with a warning, without kubectl.
 
-import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { expect, test } from 'vitest'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
 
 const clusters = e2eClusters()
 const MANIFESTS = resolve(import.meta.dirname, '../../examples/manifests')
@@ -37,7 +36,7 @@ spec:
 }
 
 test('kubectl apply --server-side, conflicts, --force-conflicts, explain, and the example manifests', async () => {
-  if (!existsSync(KUBECTL)) {
+  if (!haveKubectl()) {
     console.warn(`kubectl-ssa-explain: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }

@@ -3,17 +3,16 @@
 // certificate from the cluster CA, naming the agent's --node-ip) and the kubeconfig's
 // https:// server and certificate-authority-data. Skipped, with a warning, without kubectl.
 
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, kubectl, type KubectlRun } from './harness/kubectl.ts'
 
 const clusters = e2eClusters()
 
 test('kubectl get ns and get configmaps -A work with the kubeconfig an agent wrote (HTTPS, cluster CA)', async () => {
-  if (!existsSync(KUBECTL)) {
+  if (!haveKubectl()) {
     console.warn(`kubectl-tls: ${KUBECTL} is missing, so this test did not run kubectl (install kubectl v1.32 to run it)`)
     return
   }

@@ -7,16 +7,15 @@
 // know (NotFound, AlreadyExists, Invalid). Commands that succeed must print nothing on stderr.
 // Skipped, with a warning, without kubectl.
 
-import { existsSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { e2eClusters, waitFor } from './cluster-harness.ts'
-import { KUBECTL, ok, type Kubectl, type KubectlRun } from './harness/kubectl.ts'
+import { haveKubectl, KUBECTL, ok, type Kubectl, type KubectlRun } from './harness/kubectl.ts'
 import { kubectlCluster } from './harness/kubectl-cluster.ts'
 
 const clusters = e2eClusters()
-const HAS_KUBECTL = existsSync(KUBECTL)
+const HAS_KUBECTL = haveKubectl()
 
 let k: Kubectl
 let dir: string

@@ -3,8 +3,22 @@
 // output is read as it comes and which is stopped by its PID.
 
 import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 
 export const KUBECTL = '/usr/bin/kubectl'
+
+/**
+ * Whether kubectl is here to run. Without it a test says so and does not run kubectl, except
+ * under `.ci/run`, which sets FLOTILLA_REQUIRE_KUBECTL=1 after checking kubectl is installed:
+ * there its absence is an error, so CI never passes these tests by skipping them.
+ */
+export function haveKubectl (): boolean {
+  if (existsSync(KUBECTL)) return true
+  if (process.env.FLOTILLA_REQUIRE_KUBECTL === '1') {
+    throw new Error(`${KUBECTL} is missing, but FLOTILLA_REQUIRE_KUBECTL=1 says these tests must run kubectl: install kubectl (v1.30 or later)`)
+  }
+  return false
+}
 
 export interface KubectlRun { code: number, stdout: string, stderr: string }
 

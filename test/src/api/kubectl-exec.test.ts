@@ -5,10 +5,10 @@
 // Without /usr/bin/kubectl it warns and does not run.
 
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { haveKubectl, KUBECTL } from '../../e2e/harness/kubectl.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClusterCa, issueServingCertificate } from '../../../src/agent/tls/certificate.ts'
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts'
@@ -16,9 +16,8 @@ import { LocalPodIo } from '../../../src/kubelet/pod-io.ts'
 import { KINDS } from '../../../src/objects/kinds.ts'
 import { harness, podObject, type Harness } from '../kubelet/helpers.ts'
 
-const KUBECTL = '/usr/bin/kubectl'
-const haveKubectl = existsSync(KUBECTL)
-if (!haveKubectl) console.warn(`kubectl-exec.test.ts: ${KUBECTL} is missing, so kubectl exec was not run (install kubectl v1.32 to run it)`)
+const kubectlHere = haveKubectl()
+if (!kubectlHere) console.warn(`kubectl-exec.test.ts: ${KUBECTL} is missing, so kubectl exec was not run (install kubectl v1.32 to run it)`)
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -48,7 +47,7 @@ async function kubectl (args: string[], input?: string): Promise<Run> {
   return await run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], input)
 }
 
-describe.skipIf(!haveKubectl)('kubectl exec over WebSocket', () => {
+describe.skipIf(!kubectlHere)('kubectl exec over WebSocket', () => {
   beforeAll(async () => {
     h = await harness()
     h.kubelet.start()

@@ -9,12 +9,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
+import { haveKubectl, KUBECTL } from '../../e2e/harness/kubectl.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClusterCa, issueServingCertificate } from '../../../src/agent/tls/certificate.ts'
 import { PodIoError, type PodIo, type PortForwardRequest } from '../../../src/api/pod-io.ts'
@@ -25,9 +25,8 @@ import { KINDS } from '../../../src/objects/kinds.ts'
 import { podKind, type Pod } from '../../../src/objects/pod.ts'
 import { StoreBackend } from '../store-backend.ts'
 
-const KUBECTL = '/usr/bin/kubectl'
-const haveKubectl = existsSync(KUBECTL)
-if (!haveKubectl) console.warn(`kubectl-port-forward.test.ts: ${KUBECTL} is missing, so these tests did not run kubectl (install kubectl v1.32 to run them)`)
+const kubectlHere = haveKubectl()
+if (!kubectlHere) console.warn(`kubectl-port-forward.test.ts: ${KUBECTL} is missing, so these tests did not run kubectl (install kubectl v1.32 to run them)`)
 
 const ECHO_PORT = 7000
 
@@ -57,7 +56,7 @@ const upgrades: string[] = []
 const realHandler = UPGRADE_HANDLERS.portforward
 
 beforeAll(async () => {
-  if (!haveKubectl) return
+  if (!kubectlHere) return
   dir = await mkdtemp(join(tmpdir(), 'kubectl-pf-'))
   echo = createServer((s) => {
     s.on('error', () => {})
@@ -89,7 +88,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  if (!haveKubectl) return
+  if (!kubectlHere) return
   UPGRADE_HANDLERS.portforward = realHandler
   await api.stop()
   await backend.close()
@@ -150,7 +149,7 @@ async function roundTrip (port: number, data: Buffer): Promise<Buffer> {
   return Buffer.concat(got)
 }
 
-describe.skipIf(!haveKubectl)('kubectl port-forward against the API server', () => {
+describe.skipIf(!kubectlHere)('kubectl port-forward against the API server', () => {
   for (const websockets of [true, false]) {
     const how = websockets ? 'through the WebSocket tunnel' : 'over a plain SPDY/3.1 upgrade'
     it(`forwards concurrent connections and ${8} MiB each way ${how}`, async () => {
