@@ -602,7 +602,27 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.forwardedTo = { leader, term }
       // What the old leader (or term) had not committed may be lost; copies of what it had are skipped by id.
       if (this.forwards.size > 0) this.forwards.resendAll(performance.now())
+      if (this.reads.size > 0) this.askReadsAgain()
     }
+  }
+
+  /**
+   * Ask the current leader again for every read index not answered yet: the old leader (or
+   * term) may never answer (killed, or it stepped down with the request), and a follower does
+   * not resend by itself, so the read would wait for its deadline. An answer from either
+   * leader is a valid read point (each confirmed its leadership after the request); the
+   * first settles the read, a later one finds nothing waiting.
+   */
+  private askReadsAgain (): void {
+    for (const [ctx, r] of [...this.reads]) {
+      try {
+        this.core.readIndex(ctx)
+      } catch (err) {
+        this.reads.delete(ctx)
+        r.reject(err as Error)
+      }
+    }
+    this.kick()
   }
 
   private async maybeSnapshot (): Promise<void> {

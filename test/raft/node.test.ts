@@ -205,6 +205,23 @@ describe('RaftNode (driver over the core)', () => {
     for (const m of c.values()) expect(m.sm.items).toEqual(['before', 'after'])
   })
 
+  it('a read index asked of a leader that died is asked again of the next leader, not left to its deadline', async () => {
+    // The deadline is far away: before the fix the read waited for it (10 s by default: a 504 behind a PATCH).
+    const { net, c, leader, follower } = await settled({ node: { timeoutMs: 60_000 } })
+    await leader.node.propose(enc('before'))
+    // The leader is gone (kill -9): the follower's read-index request to it is lost.
+    net.isolate(leader.node.id)
+    let answered: number | Error | null = null
+    follower.node.readIndex().then((i) => { answered = i }, (e: unknown) => { answered = e as Error })
+    await until(() => [...c.values()].some((m) => m !== leader && m.node.isLeader), 10_000)
+    const next = [...c.values()].find((m) => m !== leader && m.node.isLeader)!
+    // Whichever survivor leads (the follower itself, or the other one), the read is answered at once.
+    await until(() => answered !== null, 2_000)
+    expect(answered).toBeGreaterThanOrEqual(1)
+    await next.node.propose(enc('after'))
+    expect(await follower.node.readIndex()).toBeGreaterThan(answered as unknown as number)
+  })
+
   it('restarts from a level store (snapshot plus log tail) with its state intact', async () => {
     const dirs = await Promise.all(['a', 'b', 'c'].map(async (id) => await mkdtemp(join(tmpdir(), `flotilla-node-${id}-`))))
     cleanup.push(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }) })
