@@ -1,4 +1,4 @@
-// `kubectl exec` and `kubectl logs` for real: two agents on the Docker Engine, pods pinned to
+// `kubectl exec` and `kubectl logs` for real: three agents on the Docker Engine, pods pinned to
 // agent b, the real kubectl pointed at agent a — so every byte crosses from a's API to b's
 // kubelet and back (logs over the rpc, exec through a tunnel). Exec: output, stderr and exit
 // codes, piped stdin with EOF, a TTY shell driven through `script`, the errors kubectl users
@@ -92,7 +92,7 @@ test('kubectl exec and logs through an agent that is not the pod\'s node', async
     return
   }
   const c = await clusters.create('kubectl-exec', { runtime: 'docker', nodeIps: true })
-  await c.form(['a', 'b'])
+  await c.form(['a', 'b', 'c'])
   const api = c.api('a')
   const kubeconfig = join(c.agent('a').dataDir, 'kubeconfig')
   const cacheDir = join(c.root, 'kube-cache')

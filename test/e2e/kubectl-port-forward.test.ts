@@ -1,4 +1,4 @@
-// `kubectl port-forward` end to end: two real agents with the Docker runtime; agent b runs a
+// `kubectl port-forward` end to end: three real agents with the Docker runtime; agent b runs a
 // busybox httpd pod; the real kubectl, pointed at agent a, forwards a local port to the pod's
 // port 80 (a's API tunnels each connection to b over libp2p), over the WebSocket tunnel and
 // over the plain SPDY upgrade (chosen with
@@ -42,7 +42,7 @@ test('kubectl port-forward through agent a reaches a busybox httpd pod on agent 
   const problem = await dockerProblem()
   if (problem !== null) throw new Error(`this test runs a real container and needs a Docker Engine (${problem}): run bash examples/setup-docker.sh`)
   const c = await clusters.create('kubectl-pf', { runtime: 'docker', nodeIps: true })
-  await c.form(['a', 'b'])
+  await c.form(['a', 'b', 'c'])
   const kubeconfig = join(c.agent('a').dataDir, 'kubeconfig')
   const api = c.api('a')
   const created = await api.request('POST', '/api/v1/namespaces/default/pods', {

@@ -252,6 +252,29 @@ spec:
     expectError(await k(['get', 'deploy', 'nope']), 'Error from server (NotFound): deployments.apps "nope" not found\n')
   }, 60_000)
 
+  it('get all and short names; the status subresource: spec and status are written separately', async () => {
+    if (!HAS_KUBECTL) return
+    await ok(k, ['create', 'deployment', 'stat', '--image=flotilla/busybox:test', '--', 'sleep', '3600'])
+    await ok(k, ['expose', 'deployment', 'stat', '--port=80'])
+    await until('deploy/stat ready', async () => (await ok(k, ['get', 'deploy', 'stat', '-o', 'jsonpath={.status.readyReplicas}'])) === '1' ? true : undefined)
+    // The category `all`: pods, services, deployments and replicasets, each under its header.
+    const all = await ok(k, ['get', 'all', '-l', 'app=stat'])
+    expect(all).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\npod\/stat-[a-z0-9]+-[a-z0-9]+\s+1\/1\s+Running\s/m)
+    expect(all).toMatch(/^deployment\.apps\/stat\s+1\/1\s+1\s+1\s/m)
+    expect(all).toMatch(/^replicaset\.apps\/stat-[a-z0-9]+\s+1\s+1\s+1\s/m)
+    expect(await ok(k, ['get', 'svc,ep', '-o', 'name', '--field-selector', 'metadata.name=stat'])).toBe('service/stat\nendpoints/stat\n')
+    for (const short of ['po', 'deploy', 'rs', 'svc', 'ep', 'cm', 'ns', 'no', 'ev']) expect((await k(['get', short, '-A'])).code, short).toBe(0)
+
+    // A status change sent to the object itself is dropped; sent to /status it is kept, and a
+    // spec change sent to /status is dropped.
+    expect(await ok(k, ['patch', 'deploy', 'stat', '--type=merge', '-p', '{"status":{"observedGeneration":99}}'])).toBe('deployment.apps/stat patched (no change)\n')
+    expect(await ok(k, ['patch', 'deploy', 'stat', '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Custom","status":"True","reason":"ByHand"}]},"spec":{"replicas":5}}'])).toBe('deployment.apps/stat patched\n')
+    const after = await jsonOf(['get', 'deploy', 'stat'])
+    expect(after.spec.replicas).toBe(1)
+    expect(after.status.conditions.map((c: { type: string }) => c.type)).toContain('Custom')
+    expect(await ok(k, ['get', 'deploy', 'stat', '--subresource=status', '-o', 'jsonpath={.status.readyReplicas}'])).toBe('1')
+  }, 60_000)
+
   it('delete by name, -f, -l, and --cascade=orphan|foreground|background of a Deployment', async () => {
     if (!HAS_KUBECTL) return
     const cm = await manifest('gone.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone\ndata:\n  k: v\n')
