@@ -31,12 +31,7 @@ const READY = haveKubectl()
 let k: Kubectl
 
 async function until<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  let last: unknown
-  return await waitFor(what, async () => {
-    const v = await probe()
-    last = v
-    return v
-  }, { timeoutMs, intervalMs: 500, lastSeen: () => last })
+  return await waitFor(what, probe, { timeoutMs, intervalMs: 500 })
 }
 
 /** The Events section of a describe output: one `[type, reason, from, message]` per row. */

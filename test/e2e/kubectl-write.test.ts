@@ -56,12 +56,7 @@ function container (name: string, image = 'flotilla/busybox:test', extra = ''): 
 }
 
 async function until<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  let last: unknown
-  return await waitFor(what, async () => {
-    const v = await probe()
-    last = v
-    return v
-  }, { timeoutMs, intervalMs: 300, lastSeen: () => last })
+  return await waitFor(what, probe, { timeoutMs, intervalMs: 300 })
 }
 
 async function jsonOf (args: string[]): Promise<any> {
