@@ -76,17 +76,8 @@ export class LocalPodIo implements PodIo {
     if (!req.stdin && !req.stdout && !req.stderr) throw new PodIoError(400, 'you must specify at least one of stdin, stdout, stderr')
     const run = await this.container(req.namespace, req.pod, req.container, false)
     if (run.state !== 'running') throw new PodIoError(400, `cannot exec in a container that is not running: ${req.pod}/${run.name}`)
-    signal.throwIfAborted()
-    let session: ExecSession
-    try {
-      session = await this.runtime.execStream(run.id, { command: req.command, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty })
-    } catch (err) {
-      throw new PodIoError(503, `cannot exec in ${req.pod}/${run.name}: ${(err as Error).message}`)
-    }
-    const onAbort = (): void => { session.close() }
-    signal.addEventListener('abort', onAbort, { once: true })
-    void session.exitCode.finally(() => { signal.removeEventListener('abort', onAbort) })
-    return session
+    return await bound(`cannot exec in ${req.pod}/${run.name}`, signal, async () =>
+      await this.runtime.execStream(run.id, { command: req.command, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty }))
   }
 
   async attach (req: AttachRequest, signal: AbortSignal): Promise<ExecSession> {
@@ -95,17 +86,8 @@ export class LocalPodIo implements PodIo {
     if (run.state !== 'running') throw new PodIoError(400, `cannot attach to a container that is not running: ${req.pod}/${run.name}`)
     // Containers are started without an open stdin (spec.containers[].stdin is not run yet).
     if (req.stdin) throw new PodIoError(400, `cannot attach to the stdin of ${req.pod}/${run.name}: this node starts containers without an open stdin (attach without -i to follow its output)`)
-    signal.throwIfAborted()
-    let session: ExecSession
-    try {
-      session = await this.runtime.attach(run.id, { stdin: false, stdout: req.stdout, stderr: req.stderr })
-    } catch (err) {
-      throw new PodIoError(503, `cannot attach to ${req.pod}/${run.name}: ${(err as Error).message}`)
-    }
-    const onAbort = (): void => { session.close() }
-    signal.addEventListener('abort', onAbort, { once: true })
-    void session.exitCode.finally(() => { signal.removeEventListener('abort', onAbort) })
-    return session
+    return await bound(`cannot attach to ${req.pod}/${run.name}`, signal, async () =>
+      await this.runtime.attach(run.id, { stdin: false, stdout: req.stdout, stderr: req.stderr }))
   }
 
   async portForward (req: PortForwardRequest, signal: AbortSignal): Promise<Duplex> {
@@ -133,4 +115,19 @@ export class LocalPodIo implements PodIo {
       socket.once('error', onError)
     })
   }
+}
+
+/** A runtime session that `signal` closes; a runtime failure is a 503 that says what was tried. */
+async function bound (what: string, signal: AbortSignal, start: () => Promise<ExecSession>): Promise<ExecSession> {
+  signal.throwIfAborted()
+  let session: ExecSession
+  try {
+    session = await start()
+  } catch (err) {
+    throw new PodIoError(503, `${what}: ${(err as Error).message}`)
+  }
+  const onAbort = (): void => { session.close() }
+  signal.addEventListener('abort', onAbort, { once: true })
+  void session.exitCode.finally(() => { signal.removeEventListener('abort', onAbort) })
+  return session
 }
